@@ -1,0 +1,47 @@
+/*
+ * gongbao/json.h: JSON for humans, converted to and from canonical bodies.
+ *
+ * JSON objects become maps with keys sorted as gb_mp_check requires, arrays
+ * stay arrays, strings stay strings, integers become the shortest integer,
+ * true/false become booleans. JSON reals and null are rejected: money is an
+ * integer number of fen and bodies carry no nil. The conversion back is exact.
+ */
+#ifndef GONGBAO_JSON_H
+#define GONGBAO_JSON_H
+
+#include <jansson.h>
+
+#include "gongbao/codec.h"
+#include "gongbao/entry.h"
+#include "gongbao/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Encodes the JSON value `v` as canonical MessagePack into w, within
+ * gb_body_limits. Returns 0, GB_EJSON (a real, a null, a key too long;
+ * the message gives the JSON path, e.g. "$.participants[2].vkey"),
+ * GB_EDEPTH, GB_ETOOBIG.
+ */
+int gb_json_to_mp(const json_t *v, gb_mpw *w, gb_err *err);
+
+/*
+ * Decodes one canonical value at p into a new JSON value (bin becomes a
+ * base64 string). Returns NULL on malformed input or out of memory. The
+ * caller owns the result (json_decref).
+ */
+json_t *gb_mp_to_json(const uint8_t *p, size_t len);
+
+/*
+ * The JSON view of a decoded entry:
+ *   {"body": {...}, "sigs": [{"signer","keyid" (8 hex),"sig" (base64)}]}
+ * Returns NULL on out of memory. The caller owns the result.
+ */
+json_t *gb_entry_to_json(const gb_entry *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

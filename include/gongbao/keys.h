@@ -1,0 +1,133 @@
+/*
+ * gongbao/keys.h: Ed25519 keys, C2SP verifier keys and encrypted key files.
+ *
+ * A key has a name (a participant id such as "picc-zs", or the log's origin)
+ * and a 32-bit key id, computed as in C2SP signed-note:
+ *   keyid = first 4 bytes, big-endian, of SHA-256(name || 0x0A || alg || pk)
+ * where alg is GB_ALG_ED25519 (0x01) for note and entry signatures, or
+ * GB_ALG_COSIGNATURE_V1 (0x04) for C2SP tlog-cosignature/v1 witness keys.
+ * A verifier key ("vkey") is the text  name+hex8(keyid)+base64(alg || pk).
+ *
+ * Secret keys live in files encrypted with a passphrase: the passphrase is
+ * stretched with crypto_pwhash (Argon2id) and the 32-byte seed sealed with
+ * crypto_secretbox. The file format is in spec/KEYS.md.
+ */
+#ifndef GONGBAO_KEYS_H
+#define GONGBAO_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gongbao/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GB_ALG_ED25519 0x01
+#define GB_ALG_COSIGNATURE_V1 0x04
+
+#define GB_PK_BYTES 32
+#define GB_SK_BYTES 64
+#define GB_SEED_BYTES 32
+#define GB_SIG_BYTES 64
+
+/* Longest key name in bytes (without NUL). Names are non-empty UTF-8 with no
+ * whitespace, no '+' and no control characters. */
+#define GB_NAME_MAX 128
+
+/* Room for a formatted vkey: name + '+' + 8 hex + '+' + base64(33 bytes) + NUL. */
+#define GB_VKEY_MAX (GB_NAME_MAX + 1 + 8 + 1 + 44 + 1)
+
+/* Longest passphrase accepted, in bytes. */
+#define GB_PASSPHRASE_MAX 1024
+
+/* Largest secret key file read, in bytes. */
+#define GB_KEYFILE_MAX 4096
+
+/* A public (verifier) key. */
+typedef struct gb_pubkey {
+	char name[GB_NAME_MAX + 1];
+	uint8_t alg;              /* GB_ALG_ED25519 or GB_ALG_COSIGNATURE_V1 */
+	uint32_t keyid;
+	uint8_t pk[GB_PK_BYTES];
+} gb_pubkey;
+
+/* A secret (signing) key with its public half. Wipe with gb_seckey_wipe(). */
+typedef struct gb_seckey {
+	gb_pubkey pub;
+	uint8_t sk[GB_SK_BYTES];  /* libsodium's seed || pk form */
+} gb_seckey;
+
+/* Returns 1 if `name` (NUL-terminated) is a valid key name, else 0. */
+int gb_key_name_valid(const char *name);
+
+/* The C2SP key id of (name, alg, pk). */
+uint32_t gb_key_id(const char *name, uint8_t alg, const uint8_t pk[GB_PK_BYTES]);
+
+/*
+ * Makes a new random key (alg GB_ALG_ED25519) named `name`.
+ * Returns 0, or GB_EINVAL if the name is invalid.
+ */
+int gb_seckey_generate(gb_seckey *key, const char *name, gb_err *err);
+
+/* Derives the key named `name` with algorithm `alg` from a 32-byte seed. */
+int gb_seckey_from_seed(gb_seckey *key, const char *name, uint8_t alg,
+	const uint8_t seed[GB_SEED_BYTES], gb_err *err);
+
+/*
+ * Parses a C2SP private key "PRIVATE+KEY+name+hex8+base64(0x01 || seed)",
+ * checking that the key id matches. Returns 0 or GB_EVKEY.
+ */
+int gb_seckey_parse_c2sp(gb_seckey *key, const char *skey, gb_err *err);
+
+/* Zeroes the secret key material (sodium_memzero). */
+void gb_seckey_wipe(gb_seckey *key);
+
+/* Signs msg with `key` (detached Ed25519). */
+void gb_seckey_sign(const gb_seckey *key, const uint8_t *msg, size_t len,
+	uint8_t sig[GB_SIG_BYTES]);
+
+/* Verifies a detached Ed25519 signature. Returns 0 or GB_ESIG. */
+int gb_pubkey_verify(const gb_pubkey *key, const uint8_t *msg, size_t len,
+	const uint8_t sig[GB_SIG_BYTES]) __attribute__((warn_unused_result));
+
+/*
+ * Formats `key` as a C2SP vkey into buf (at least GB_VKEY_MAX bytes).
+ * Returns the length written (without NUL).
+ */
+size_t gb_vkey_format(const gb_pubkey *key, char buf[GB_VKEY_MAX]);
+
+/*
+ * Parses a C2SP vkey. Accepts alg 0x01 and 0x04 with a 32-byte key; checks
+ * that the key id in the text matches the one computed from name, alg and pk.
+ * Returns 0 or GB_EVKEY with a message naming what is wrong.
+ */
+int gb_vkey_parse(gb_pubkey *key, const char *vkey, gb_err *err);
+
+/*
+ * Writes `key` to a new file at `path`, encrypted under `passphrase`
+ * (pass_len bytes). Refuses to overwrite an existing file (GB_EEXIST).
+ * The file is created with mode 0600 and fsynced. Returns 0 or a code.
+ */
+int gb_keyfile_write(const char *path, const gb_seckey *key,
+	const char *passphrase, size_t pass_len, gb_err *err);
+
+/*
+ * Reads and decrypts the key file at `path`. Returns 0, GB_EIO (cannot read),
+ * GB_EKEYFILE (malformed, names the line), or GB_EPASSPHRASE (the passphrase
+ * does not open it). On failure `key` holds nothing secret.
+ */
+int gb_keyfile_read(const char *path, const char *passphrase, size_t pass_len,
+	gb_seckey *key, gb_err *err);
+
+/*
+ * Reads only the public part (name and vkey) of the key file at `path`,
+ * without a passphrase. Returns 0, GB_EIO or GB_EKEYFILE.
+ */
+int gb_keyfile_read_public(const char *path, gb_pubkey *pub, gb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

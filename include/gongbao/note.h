@@ -1,0 +1,112 @@
+/*
+ * gongbao/note.h: C2SP signed notes, checkpoints and cosignatures.
+ *
+ * A signed note (c2sp.org/signed-note) is UTF-8 text ending in a newline,
+ * then a blank line, then one or more signature lines
+ *   "\u2014 " name " " base64(keyid(4 bytes BE) || signature) "\n".
+ * A checkpoint (c2sp.org/tlog-checkpoint) is a note whose text is
+ *   origin "\n" decimal tree size "\n" base64(root hash) "\n" [extension lines].
+ * A cosignature (c2sp.org/tlog-cosignature, version cosignature/v1) is a note
+ * signature by a witness key with alg 0x04 over
+ *   "cosignature/v1\ntime " decimal timestamp "\n" || checkpoint text
+ * whose signature bytes are timestamp (8 bytes BE) || Ed25519 signature.
+ *
+ * Nothing here allocates; all text is in caller buffers.
+ */
+#ifndef GONGBAO_NOTE_H
+#define GONGBAO_NOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gongbao/error.h"
+#include "gongbao/keys.h"
+#include "gongbao/merkle.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest signed note accepted or produced, in bytes. */
+#define GB_NOTE_MAX 16384
+/* Most signature lines on one note. */
+#define GB_NOTE_SIGS_MAX 32
+/* Longest checkpoint origin, in bytes. */
+#define GB_ORIGIN_MAX 255
+
+/* One signature line of a note, as parsed. */
+typedef struct gb_note_sig {
+	char name[GB_NAME_MAX + 1];
+	uint32_t keyid;
+	uint8_t sig[8 + GB_SIG_BYTES]; /* up to timestamp || signature */
+	size_t sig_len;
+	int verified;                  /* 1 if a known verifier accepted it */
+	size_t verifier;               /* index into the verifiers when verified */
+} gb_note_sig;
+
+/* A note opened by gb_note_open: pointers into the caller's message. */
+typedef struct gb_note {
+	const char *text;              /* the signed text, ending in '\n' */
+	size_t text_len;
+	size_t sig_count;
+	gb_note_sig sigs[GB_NOTE_SIGS_MAX];
+	size_t verified_count;         /* signatures that verified */
+} gb_note;
+
+/*
+ * Signs `text` (text_len bytes, valid note text: UTF-8, ends with '\n', no
+ * other control characters) with `key` (alg 0x01) and writes the complete
+ * note (text, blank line, one signature line) to out. Returns 0, GB_EINVAL
+ * for text that is not valid note text, or GB_ETOOBIG if it does not fit.
+ */
+int gb_note_sign(const char *text, size_t text_len, const gb_seckey *key,
+	char *out, size_t cap, size_t *out_len, gb_err *err);
+
+/*
+ * Appends one more signature line by `key` to the note in buf (note_len
+ * bytes, already signed by someone), in place. For alg 0x01 keys the line
+ * is an ordinary note signature; for alg 0x04 keys it is a cosignature/v1
+ * with the given timestamp (seconds since the Unix epoch). Returns 0,
+ * GB_ENOTE or GB_ETOOBIG.
+ */
+int gb_note_add_signature(char *buf, size_t cap, size_t *note_len,
+	const gb_seckey *key, uint64_t timestamp, gb_err *err);
+
+/*
+ * Parses the note in msg and verifies every signature line whose name and
+ * key id match one of `verifiers` (alg 0x01: plain Ed25519 over the text;
+ * alg 0x04: cosignature/v1). Lines by unknown keys are kept, unverified.
+ * Returns 0 if at least one known signature verified and none failed;
+ * GB_ENOTE if the note is malformed; GB_ENOTESIG if a known signature does
+ * not verify or no signature is by a known key. The message names the key.
+ */
+int gb_note_open(const char *msg, size_t len, const gb_pubkey *verifiers,
+	size_t verifier_count, gb_note *note, gb_err *err)
+	__attribute__((warn_unused_result));
+
+/* A checkpoint's body. */
+typedef struct gb_checkpoint {
+	char origin[GB_ORIGIN_MAX + 1];
+	uint64_t size;
+	uint8_t root[GB_HASH_BYTES];
+} gb_checkpoint;
+
+/*
+ * Formats the checkpoint text "origin\nsize\nbase64(root)\n" into out.
+ * Returns 0 or GB_ETOOBIG.
+ */
+int gb_checkpoint_format(const gb_checkpoint *cp, char *out, size_t cap,
+	size_t *out_len);
+
+/*
+ * Parses checkpoint text (the signed text of a note, not the whole note).
+ * Extension lines after the root are allowed and ignored. Returns 0 or
+ * GB_ENOTE naming the bad line.
+ */
+int gb_checkpoint_parse(const char *text, size_t len, gb_checkpoint *cp,
+	gb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
