@@ -94,10 +94,15 @@ int gb_err_prefix(gb_err *err, int code_if_null, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
+	/* Join by hand: the message may be cut, and that is fine. */
+	const char *rest = err->msg[0] ? err->msg : gb_strerror(err->code);
 	char joined[GB_ERR_MSG_MAX];
-	snprintf(joined, sizeof joined, "%s%s", prefix,
-		err->msg[0] ? err->msg : gb_strerror(err->code));
-	memcpy(err->msg, joined, sizeof err->msg);
+	size_t plen = strnlen(prefix, sizeof joined - 1);
+	size_t rlen = strnlen(rest, sizeof joined - 1 - plen);
+	memcpy(joined, prefix, plen);
+	memcpy(joined + plen, rest, rlen);
+	joined[plen + rlen] = '\0';
+	memcpy(err->msg, joined, plen + rlen + 1);
 	return err->code;
 }
 

@@ -32,6 +32,13 @@
 extern "C" {
 #endif
 
+/*
+ * The deepest nesting any reader function here follows (gb_mpr_skip,
+ * gb_mp_check, gb_mp_map_get): a larger depth_max is treated as this, so
+ * that the checker's fixed-size stack can never overflow.
+ */
+#define GB_MP_DEPTH_MAX 64
+
 /* ---- writing ---- */
 
 /*
@@ -132,8 +139,9 @@ int gb_mp_check(const uint8_t *p, size_t len, const gb_mp_limits *lim,
 /*
  * Looks up `key` in the canonical map that starts at p (a value already
  * passed by gb_mp_check). On success sets *item to the value's first item,
- * and *val/*val_len to the bytes of the whole value. Returns 0, GB_EFIELD
- * if the key is absent, or GB_EMSGPACK if p is not a map.
+ * and *val, *val_len to the bytes of the whole value (item, val and val_len
+ * may each be NULL when not wanted). Returns 0, GB_EFIELD if the key is
+ * absent, or GB_EMSGPACK if p is not a map.
  */
 int gb_mp_map_get(const uint8_t *p, size_t len, const char *key,
 	gb_mp_item *item, const uint8_t **val, size_t *val_len);

@@ -45,6 +45,16 @@ extern "C" {
 /* Largest secret key file read, in bytes. */
 #define GB_KEYFILE_MAX 4096
 
+/*
+ * Argon2id cost bounds accepted when reading a key file (spec/KEYS.md).
+ * gb_keyfile_write uses libsodium's OPSLIMIT_INTERACTIVE (2) and
+ * MEMLIMIT_INTERACTIVE (64 MiB); a file asking for more than these bounds is
+ * rejected as GB_EKEYFILE before any memory is allocated, so a hostile file
+ * cannot make a reader allocate gigabytes or spin for minutes.
+ */
+#define GB_KEYFILE_OPSLIMIT_MAX 16ULL
+#define GB_KEYFILE_MEMLIMIT_MAX (256ULL * 1024 * 1024)
+
 /* A public (verifier) key. */
 typedef struct gb_pubkey {
 	char name[GB_NAME_MAX + 1];
@@ -59,8 +69,22 @@ typedef struct gb_seckey {
 	uint8_t sk[GB_SK_BYTES];  /* libsodium's seed || pk form */
 } gb_seckey;
 
-/* Returns 1 if `name` (NUL-terminated) is a valid key name, else 0. */
+/*
+ * Returns 1 if `name` (NUL-terminated) is a valid key name, else 0: 1 to
+ * GB_NAME_MAX bytes of valid UTF-8, no Unicode white space, no '+', no
+ * control character (U+0000-U+001F, U+007F-U+009F).
+ */
 int gb_key_name_valid(const char *name);
+
+/*
+ * Returns 1 if the `len` bytes at `name` are a key name under the C2SP
+ * signed-note rule, else 0: 1 to GB_NAME_MAX bytes of valid UTF-8, no Unicode
+ * white space, no '+', and no character below U+0020 (which a note may not
+ * contain). Unlike gb_key_name_valid it allows U+007F-U+009F. gb_note_open
+ * applies it to the names on signature lines, which may belong to keys
+ * gongbao does not know. (Added to the contract by the keys/note module.)
+ */
+int gb_key_name_valid_c2sp(const char *name, size_t len);
 
 /* The C2SP key id of (name, alg, pk). */
 uint32_t gb_key_id(const char *name, uint8_t alg, const uint8_t pk[GB_PK_BYTES]);
@@ -76,8 +100,10 @@ int gb_seckey_from_seed(gb_seckey *key, const char *name, uint8_t alg,
 	const uint8_t seed[GB_SEED_BYTES], gb_err *err);
 
 /*
- * Parses a C2SP private key "PRIVATE+KEY+name+hex8+base64(0x01 || seed)",
- * checking that the key id matches. Returns 0 or GB_EVKEY.
+ * Parses a C2SP private key "PRIVATE+KEY+name+hex8+base64(alg || seed)",
+ * where alg is 0x01 (as Go's note.NewSigner) or 0x04 (a cosignature/v1
+ * witness key, as transparency-dev/formats writes them), checking that the
+ * key id matches. Returns 0 or GB_EVKEY; the message never quotes the seed.
  */
 int gb_seckey_parse_c2sp(gb_seckey *key, const char *skey, gb_err *err);
 
@@ -107,16 +133,22 @@ int gb_vkey_parse(gb_pubkey *key, const char *vkey, gb_err *err);
 
 /*
  * Writes `key` to a new file at `path`, encrypted under `passphrase`
- * (pass_len bytes). Refuses to overwrite an existing file (GB_EEXIST).
- * The file is created with mode 0600 and fsynced. Returns 0 or a code.
+ * (pass_len bytes, 1 to GB_PASSPHRASE_MAX). Refuses to overwrite an existing
+ * file (GB_EEXIST). The file is created with mode 0600 and fsynced, and so is
+ * its directory. Returns 0, GB_EINVAL (empty or overlong passphrase),
+ * GB_EEXIST, GB_ENOMEM (Argon2id could not allocate) or GB_EIO; on failure
+ * no file is left behind.
  */
 int gb_keyfile_write(const char *path, const gb_seckey *key,
 	const char *passphrase, size_t pass_len, gb_err *err);
 
 /*
  * Reads and decrypts the key file at `path`. Returns 0, GB_EIO (cannot read),
- * GB_EKEYFILE (malformed, names the line), or GB_EPASSPHRASE (the passphrase
- * does not open it). On failure `key` holds nothing secret.
+ * GB_EKEYFILE (malformed, names the line; or tampered: the sealed key does
+ * not match the vkey line), or GB_EPASSPHRASE (the passphrase does not open
+ * the box; a damaged box is indistinguishable from a wrong passphrase and
+ * gives the same code). GB_EINVAL if pass_len > GB_PASSPHRASE_MAX, GB_ENOMEM
+ * if Argon2id cannot allocate. On failure `key` is zeroed.
  */
 int gb_keyfile_read(const char *path, const char *passphrase, size_t pass_len,
 	gb_seckey *key, gb_err *err);

@@ -34,7 +34,12 @@ extern "C" {
 /* Longest checkpoint origin, in bytes. */
 #define GB_ORIGIN_MAX 255
 
-/* One signature line of a note, as parsed. */
+/*
+ * One signature line of a note, as parsed. sig holds the sig_len bytes after
+ * the key id when they fit (always for alg 0x01 and 0x04 signatures); a
+ * longer signature, from an algorithm gongbao does not know, is recorded by
+ * its length only and sig is left zero.
+ */
 typedef struct gb_note_sig {
 	char name[GB_NAME_MAX + 1];
 	uint32_t keyid;
@@ -56,8 +61,10 @@ typedef struct gb_note {
 /*
  * Signs `text` (text_len bytes, valid note text: UTF-8, ends with '\n', no
  * other control characters) with `key` (alg 0x01) and writes the complete
- * note (text, blank line, one signature line) to out. Returns 0, GB_EINVAL
- * for text that is not valid note text, or GB_ETOOBIG if it does not fit.
+ * note (text, blank line, one signature line) to out, adding a NUL after it
+ * when cap leaves room (not counted in *out_len). out may be text itself.
+ * Returns 0, GB_EINVAL for text that is not valid note text or a key whose
+ * alg is not 0x01, or GB_ETOOBIG if the note would exceed cap or GB_NOTE_MAX.
  */
 int gb_note_sign(const char *text, size_t text_len, const gb_seckey *key,
 	char *out, size_t cap, size_t *out_len, gb_err *err);
@@ -65,9 +72,15 @@ int gb_note_sign(const char *text, size_t text_len, const gb_seckey *key,
 /*
  * Appends one more signature line by `key` to the note in buf (note_len
  * bytes, already signed by someone), in place. For alg 0x01 keys the line
- * is an ordinary note signature; for alg 0x04 keys it is a cosignature/v1
- * with the given timestamp (seconds since the Unix epoch). Returns 0,
- * GB_ENOTE or GB_ETOOBIG.
+ * is an ordinary note signature (timestamp unused); for alg 0x04 keys it is a
+ * cosignature/v1 with the given timestamp (seconds since the Unix epoch, at
+ * most 2^63-1), and the note's text must be a checkpoint. As Go's note.Sign,
+ * an existing line with the key's name and key id is dropped first, so the
+ * new line replaces it. The existing lines are parsed, not verified. A NUL is
+ * added after the note when cap leaves room. Returns 0, GB_ENOTE (malformed
+ * note, or a cosignature on text that is not a checkpoint), GB_EINVAL (bad
+ * timestamp or alg) or GB_ETOOBIG (over cap, GB_NOTE_MAX or
+ * GB_NOTE_SIGS_MAX lines); on failure buf is unchanged.
  */
 int gb_note_add_signature(char *buf, size_t cap, size_t *note_len,
 	const gb_seckey *key, uint64_t timestamp, gb_err *err);
@@ -76,9 +89,14 @@ int gb_note_add_signature(char *buf, size_t cap, size_t *note_len,
  * Parses the note in msg and verifies every signature line whose name and
  * key id match one of `verifiers` (alg 0x01: plain Ed25519 over the text;
  * alg 0x04: cosignature/v1). Lines by unknown keys are kept, unverified.
+ * As Go's note.Open, a repeated line by an unknown key and any later line by
+ * an already verified (name, key id) are dropped without being verified.
  * Returns 0 if at least one known signature verified and none failed;
- * GB_ENOTE if the note is malformed; GB_ENOTESIG if a known signature does
- * not verify or no signature is by a known key. The message names the key.
+ * GB_ENOTE if the note is malformed (including over GB_NOTE_MAX bytes or
+ * GB_NOTE_SIGS_MAX signature lines); GB_ENOTESIG if a known signature does
+ * not verify or no signature is by a known key (then `note` holds the parsed
+ * note, every signature unverified); GB_EINVAL if two verifiers share a name
+ * and key id (Go's "ambiguous key"). The message names the key.
  */
 int gb_note_open(const char *msg, size_t len, const gb_pubkey *verifiers,
 	size_t verifier_count, gb_note *note, gb_err *err)
@@ -92,16 +110,21 @@ typedef struct gb_checkpoint {
 } gb_checkpoint;
 
 /*
- * Formats the checkpoint text "origin\nsize\nbase64(root)\n" into out.
- * Returns 0 or GB_ETOOBIG.
+ * Formats the checkpoint text "origin\nsize\nbase64(root)\n" into out,
+ * adding a NUL when cap leaves room (not counted in *out_len). Returns 0,
+ * GB_EINVAL if the origin is empty, over GB_ORIGIN_MAX, or not note text
+ * without '\n', or GB_ETOOBIG if it does not fit in cap.
  */
 int gb_checkpoint_format(const gb_checkpoint *cp, char *out, size_t cap,
 	size_t *out_len);
 
 /*
- * Parses checkpoint text (the signed text of a note, not the whole note).
- * Extension lines after the root are allowed and ignored. Returns 0 or
- * GB_ENOTE naming the bad line.
+ * Parses checkpoint text (the signed text of a note, not the whole note):
+ * valid note text ending in '\n'; a non-empty origin of at most
+ * GB_ORIGIN_MAX bytes; a decimal tree size without leading zeros that fits
+ * uint64_t; a root that is standard base64 of exactly 32 bytes. Extension
+ * lines after the root must be non-empty and are otherwise ignored. Returns
+ * 0 or GB_ENOTE naming the bad line (cp is then zeroed).
  */
 int gb_checkpoint_parse(const char *text, size_t len, gb_checkpoint *cp,
 	gb_err *err);

@@ -1,0 +1,93 @@
+/*
+ * gongbao/rules.h: who may sign what, and what each entry type must contain.
+ *
+ * The rules are pure: they read a decoded entry and the roster (the
+ * participants and keys in force), and update the roster for the entry types
+ * that change it. They know nothing of storage or transport, and do no
+ * signature arithmetic: they say which key must have made each signature,
+ * and the ledger verifies (in parallel, across cores).
+ *
+ * The authority table (role x type) here is the one in spec/RULES.md.
+ */
+#ifndef GONGBAO_RULES_H
+#define GONGBAO_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gongbao/codec.h"
+#include "gongbao/entry.h"
+#include "gongbao/error.h"
+#include "gongbao/keys.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Roles, as bits so that the authority table can hold a set of them. */
+enum gb_role {
+	GB_ROLE_ASSOCIATION = 1,
+	GB_ROLE_MEMBER = 2,
+	GB_ROLE_REGULATOR = 4,
+	GB_ROLE_WITNESS = 8
+};
+
+/* Most participants a charter may name. */
+#define GB_PARTICIPANTS_MAX 256
+/* Longest consortium display name, in bytes. */
+#define GB_CONSORTIUM_NAME_MAX 256
+/* Longest memo text, in bytes. */
+#define GB_MEMO_TEXT_MAX 4096
+
+typedef struct gb_participant {
+	char id[GB_ID_MAX + 1];
+	unsigned role;                  /* one enum gb_role */
+	gb_pubkey key;                  /* alg GB_ALG_ED25519, key.name == id */
+} gb_participant;
+
+/* The participants in force, sorted by id. Empty (count 0) before entry 0. */
+typedef struct gb_roster {
+	char consortium[GB_ID_MAX + 1];
+	char name[GB_CONSORTIUM_NAME_MAX + 1];
+	size_t count;
+	gb_participant p[GB_PARTICIPANTS_MAX];
+} gb_roster;
+
+/* "association", "member", "regulator", "witness"; NULL for anything else. */
+const char *gb_role_name(unsigned role);
+
+/* Finds a participant by id (binary search). NULL if absent. */
+const gb_participant *gb_roster_find(const gb_roster *r, gb_str id);
+
+/*
+ * The key that signature `i` of `e` claims, if the roster has it: the
+ * signer must be a participant whose key id equals the signature's.
+ * NULL otherwise. Used to verify signatures before the rules run.
+ */
+const gb_pubkey *gb_roster_key(const gb_roster *r, const gb_entry *e, size_t i);
+
+/*
+ * Checks entry `e`, to become entry number `index`, against the rules and
+ * the roster `r`, and applies it to `r` if it changes the roster (the
+ * charter). On success fills keys[0..e->sig_count) with the key that must
+ * have made each signature (the caller verifies them) and returns 0. On
+ * failure returns the code (GB_ETYPE, GB_EFIELD, GB_EVALUE, GB_ECHARTER,
+ * GB_ECONSORTIUM, GB_EUNKNOWNKEY, GB_EAUTH, GB_ENOSIG, ...) with a message
+ * naming the field and value, and leaves `r` unchanged.
+ */
+int gb_rules_apply(gb_roster *r, uint64_t index, const gb_entry *e,
+	gb_pubkey keys[GB_ENTRY_SIGS_MAX], gb_err *err);
+
+/*
+ * Encodes the roster as canonical MessagePack (the "roster" state value):
+ *   {"consortium": str, "name": str, "participants": [{"id","role","vkey"}...]}
+ */
+void gb_roster_encode(const gb_roster *r, gb_mpw *w);
+
+/* Decodes what gb_roster_encode wrote. Returns 0 or GB_ECORRUPT. */
+int gb_roster_decode(gb_roster *r, const uint8_t *p, size_t len, gb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,133 @@
+/*
+ * gongbao/store.h: the LMDB environment that holds a ledger.
+ *
+ * One environment (a directory with data.mdb and lock.mdb) holds five named
+ * databases, all changed together in one write transaction:
+ *   entries  u64 BE index        -> entry bytes          (MDB_APPEND)
+ *   nodes    u64 BE stored index -> 32-byte hash         (MDB_APPEND; merkle.h)
+ *   ids      signer 0x00 id      -> u64 BE index || SHA-256(entry)
+ *   meta     name                -> value                (format, origin, log key)
+ *   state    key                 -> value                (derived state, opaque here)
+ * The store knows nothing of what entries mean: rules and state encodings
+ * belong to the callers. Every failure maps to a GB_E* code; an LMDB map
+ * that fills up is GB_EMAPFULL and the transaction must then be aborted.
+ */
+#ifndef GONGBAO_STORE_H
+#define GONGBAO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gongbao/error.h"
+#include "gongbao/merkle.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The "format" meta value of a gongbao ledger. */
+#define GB_STORE_FORMAT "gongbao-ledger-v1"
+/* Default LMDB map size: the most the data file may grow to. */
+#define GB_STORE_MAP_DEFAULT ((size_t)16 << 30)
+/* Longest key in the ids, meta and state databases (LMDB's default limit). */
+#define GB_STORE_KEY_MAX 511
+
+enum gb_store_flags {
+	GB_STORE_CREATE = 1,    /* make a new, empty store; the directory may exist but hold no ledger */
+	GB_STORE_RDONLY = 2     /* open read-only */
+};
+
+typedef struct gb_store gb_store;
+
+/* A transaction. Use from the thread that began it. */
+typedef struct gb_txn {
+	gb_store *store;
+	void *mdb_txn;          /* MDB_txn * */
+	int rdonly;
+} gb_txn;
+
+/*
+ * Opens (or, with GB_STORE_CREATE, creates) the store in directory `dir`.
+ * map_bytes of 0 means GB_STORE_MAP_DEFAULT. Returns 0, GB_ENOLEDGER (no
+ * directory or no ledger in it), GB_EEXIST (CREATE over an existing ledger),
+ * GB_ECORRUPT (not an LMDB file, or not a gongbao ledger), or GB_ELMDB.
+ * On success the caller owns *out and frees it with gb_store_close().
+ */
+int gb_store_open(const char *dir, int flags, size_t map_bytes, gb_store **out,
+	gb_err *err);
+
+/* Closes the store. No transaction may be open. NULL is allowed. */
+void gb_store_close(gb_store *st);
+
+/* Begins a transaction (one write transaction at a time, process-wide). */
+int gb_txn_begin(gb_store *st, int rdonly, gb_txn *txn, gb_err *err);
+
+/* Commits durably (fsync). Afterwards the transaction is gone either way. */
+int gb_txn_commit(gb_txn *txn, gb_err *err);
+
+/* Aborts. Safe to call on a transaction that was never begun (mdb_txn NULL). */
+void gb_txn_abort(gb_txn *txn);
+
+/* Number of entries: one past the last index, 0 when empty. */
+int gb_store_entry_count(gb_txn *txn, uint64_t *count, gb_err *err);
+
+/*
+ * Appends entry `index`, which must be the current count. Returns 0,
+ * GB_EMAPFULL or GB_ELMDB.
+ */
+int gb_store_entry_append(gb_txn *txn, uint64_t index, const uint8_t *p,
+	size_t len, gb_err *err);
+
+/*
+ * Reads entry `index`. *p points into the map and stays valid until the
+ * transaction ends. Returns 0, GB_ERANGE (no such entry) or GB_ELMDB.
+ */
+int gb_store_entry_get(gb_txn *txn, uint64_t index, const uint8_t **p,
+	size_t *len, gb_err *err);
+
+/* Number of stored Merkle hashes. */
+int gb_store_node_count(gb_txn *txn, uint64_t *count, gb_err *err);
+
+/* Appends the stored hash with the next stored index. */
+int gb_store_node_append(gb_txn *txn, uint64_t stored_index,
+	const uint8_t hash[GB_HASH_BYTES], gb_err *err);
+
+/* A gb_merkle_reader over the store: ctx is a gb_txn *. */
+int gb_store_node_read(void *ctx, uint64_t stored_index, uint8_t out[GB_HASH_BYTES]);
+
+/* A gb_merkle_writer over the store: ctx is a gb_txn *. */
+int gb_store_node_write(void *ctx, uint64_t stored_index,
+	const uint8_t hash[GB_HASH_BYTES]);
+
+/* The value stored with an idempotency key. */
+typedef struct gb_store_id {
+	uint64_t index;
+	uint8_t entry_hash[GB_HASH_BYTES];
+} gb_store_id;
+
+/* Looks up an idempotency key. Returns 0, GB_ERANGE if absent, or GB_ELMDB. */
+int gb_store_id_get(gb_txn *txn, const void *key, size_t key_len,
+	gb_store_id *out, gb_err *err);
+
+/* Records an idempotency key (which must be new). */
+int gb_store_id_put(gb_txn *txn, const void *key, size_t key_len,
+	const gb_store_id *val, gb_err *err);
+
+/* Which key/value database: meta or state. */
+enum gb_store_kv { GB_KV_META = 0, GB_KV_STATE = 1 };
+
+/*
+ * Reads a meta or state value; *p is valid until the transaction ends.
+ * Returns 0, GB_ERANGE if absent, or GB_ELMDB.
+ */
+int gb_store_kv_get(gb_txn *txn, enum gb_store_kv db, const char *key,
+	const uint8_t **p, size_t *len, gb_err *err);
+
+/* Writes a meta or state value, replacing any old one. */
+int gb_store_kv_put(gb_txn *txn, enum gb_store_kv db, const char *key,
+	const void *p, size_t len, gb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

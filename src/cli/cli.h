@@ -1,0 +1,81 @@
+/*
+ * cli.h: what the gongbao commands share: option parsing help, input,
+ * passphrases, key files, ledger opening, output, and error reporting.
+ *
+ * Exit status of every command: 0 success, 1 the operation failed (the
+ * message names the GB_E* code), 2 bad usage.
+ */
+#ifndef GONGBAO_CLI_H
+#define GONGBAO_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "gongbao/error.h"
+#include "gongbao/keys.h"
+#include "gongbao/ledger.h"
+
+#define CLI_OK 0
+#define CLI_FAIL 1
+#define CLI_USAGE 2
+
+/* Largest file the commands read as input (JSON bodies, entries, proofs, notes). */
+#define CLI_INPUT_MAX (1 << 20)
+
+/* A command: its name, a one-line summary, its help text and its body. */
+struct cli_cmd {
+	const char *name;
+	const char *summary;
+	const char *help;
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct cli_cmd cli_cmd_keygen, cli_cmd_vkey, cli_cmd_init, cli_cmd_post,
+	cli_cmd_append, cli_cmd_get, cli_cmd_log, cli_cmd_checkpoint, cli_cmd_prove,
+	cli_cmd_verify;
+
+/* Prints "gongbao: GB_NAME: message" on stderr; returns CLI_FAIL. */
+int cli_fail(const gb_err *err);
+
+/* Prints "gongbao CMD: message" and a pointer to --help; returns CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Returns 1 if argv holds -h or --help (before any "--"). */
+int cli_wants_help(int argc, char **argv);
+
+/* Prints a command's help on stdout; returns CLI_OK. */
+int cli_help(const struct cli_cmd *cmd);
+
+/*
+ * Reads a whole file, or stdin for "-", up to `max` bytes, into a new
+ * buffer (NUL-terminated for convenience; *len excludes the NUL).
+ */
+int cli_read_input(const char *path, size_t max, uint8_t **buf, size_t *len, gb_err *err);
+
+/*
+ * Reads and decrypts the key file at `path`; the passphrase comes from
+ * GONGBAO_PASSPHRASE or else a prompt on the terminal naming the file.
+ */
+int cli_load_key(const char *path, gb_seckey *key, gb_err *err);
+
+/* Gets a new passphrase for `path`: from GONGBAO_PASSPHRASE, or asked twice. */
+int cli_new_passphrase(const char *path, char *buf, size_t cap, size_t *len, gb_err *err);
+
+/* The ledger directory: the option's value, else $GONGBAO_LEDGER, else NULL. */
+const char *cli_ledger_dir(const char *opt);
+
+/* Options for opening a ledger (map size from GONGBAO_MAP_SIZE). */
+gb_ledger_opts cli_ledger_opts(int rdonly);
+
+/* Parses a decimal uint64 argument; returns 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+/* Standard base64 of n bytes into a new JSON string. */
+json_t *cli_json_b64(const uint8_t *p, size_t n);
+
+/* Prints a JSON value on stdout, compact (one line) or indented. */
+void cli_print_json(const json_t *v, int compact);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * cmd_keys.c: gongbao keygen and gongbao vkey.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+static int keygen_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL, *out = NULL;
+	int json = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 'o')
+			out = optarg;
+		else if (c == 'j')
+			json = 1;
+		else
+			return cli_usage("keygen", "unknown option");
+	}
+	if (name == NULL || out == NULL || optind != argc)
+		return cli_usage("keygen", "want --name NAME --out FILE");
+	gb_err err;
+	gb_seckey key;
+	char pass[GB_PASSPHRASE_MAX + 2];
+	size_t pass_len = 0;
+	int rc = gb_seckey_generate(&key, name, &err);
+	rc = rc ? rc : cli_new_passphrase(out, pass, sizeof pass, &pass_len, &err);
+	rc = rc ? rc : gb_keyfile_write(out, &key, pass, pass_len, &err);
+	sodium_memzero(pass, sizeof pass);
+	if (rc != 0) {
+		gb_seckey_wipe(&key);
+		return cli_fail(&err);
+	}
+	char vkey[GB_VKEY_MAX];
+	gb_vkey_format(&key.pub, vkey);
+	if (json) {
+		char keyid[9];
+		snprintf(keyid, sizeof keyid, "%08x", (unsigned)key.pub.keyid);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "name", key.pub.name, "keyid", keyid,
+			"vkey", vkey, "file", out);
+		cli_print_json(o, 1);
+		json_decref(o);
+	} else {
+		puts(vkey);
+	}
+	gb_seckey_wipe(&key);
+	return CLI_OK;
+}
+
+const struct cli_cmd cli_cmd_keygen = {
+	"keygen", "make a signing key, saved encrypted; prints its verifier key",
+	"Usage: gongbao keygen --name NAME --out FILE.sec [--json]\n"
+	"\n"
+	"Makes a new Ed25519 key named NAME (a participant id such as 'picc-zs', or the\n"
+	"log's origin for a checkpoint key), writes it to FILE.sec encrypted with a\n"
+	"passphrase (Argon2id + XSalsa20-Poly1305, spec/KEYS.md), and prints its C2SP\n"
+	"verifier key, NAME+KEYID+BASE64, for the charter or for verifiers.\n"
+	"\n"
+	"The passphrase comes from GONGBAO_PASSPHRASE, or is asked twice on the terminal.\n"
+	"FILE.sec must not exist yet; it is created with mode 0600.\n"
+	"\n"
+	"  --name NAME   key name: no spaces, no '+', at most 128 bytes\n"
+	"  --out FILE    where to write the encrypted key\n"
+	"  --json        print {\"name\",\"keyid\",\"vkey\",\"file\"} instead of the bare vkey\n"
+	"\n"
+	"Example:\n"
+	"  GONGBAO_PASSPHRASE=... gongbao keygen --name picc-zs --out picc.sec\n",
+	keygen_run,
+};
+
+static int vkey_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ledger", required_argument, NULL, 'l' },
+		{ "key", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *ledger_opt = NULL, *key_path = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'l')
+			ledger_opt = optarg;
+		else if (c == 'k')
+			key_path = optarg;
+		else
+			return cli_usage("vkey", "unknown option");
+	}
+	if (optind != argc)
+		return cli_usage("vkey", "unexpected argument '%s'", argv[optind]);
+	gb_err err;
+	gb_pubkey pub;
+	char vkey[GB_VKEY_MAX];
+	if (key_path != NULL) {
+		if (gb_keyfile_read_public(key_path, &pub, &err) != 0)
+			return cli_fail(&err);
+		gb_vkey_format(&pub, vkey);
+		puts(vkey);
+		return CLI_OK;
+	}
+	const char *dir = cli_ledger_dir(ledger_opt);
+	if (dir == NULL)
+		return cli_usage("vkey", "want --ledger DIR (or GONGBAO_LEDGER) or --key FILE");
+	gb_ledger_opts opts = cli_ledger_opts(1);
+	gb_ledger *l;
+	if (gb_ledger_open(dir, &opts, &l, &err) != 0)
+		return cli_fail(&err);
+	gb_vkey_format(gb_ledger_log_key(l), vkey);
+	puts(vkey);
+	gb_ledger_close(l);
+	return CLI_OK;
+}
+
+const struct cli_cmd cli_cmd_vkey = {
+	"vkey", "print the log's checkpoint verifier key (or a key file's)",
+	"Usage: gongbao vkey [--ledger DIR]\n"
+	"       gongbao vkey --key FILE.sec\n"
+	"\n"
+	"Prints the C2SP verifier key (NAME+KEYID+BASE64) that checks the ledger's signed\n"
+	"checkpoints: give it to anyone who verifies them (gongbao verify, Go's\n"
+	"golang.org/x/mod/sumdb/note). With --key, prints the verifier key of a secret key\n"
+	"file, without asking for its passphrase.\n"
+	"\n"
+	"  --ledger DIR  the ledger (default: $GONGBAO_LEDGER)\n"
+	"  --key FILE    a secret key file made by gongbao keygen\n",
+	vkey_run,
+};

@@ -1,0 +1,410 @@
+/*
+ * rules.c: the authority table, the charter and the memo (gongbao/rules.h).
+ *
+ * Every check names the field and quotes the value it rejects. A failed
+ * check leaves the roster as it was: the charter is built in a scratch
+ * roster and copied in only once it is whole.
+ */
+#include "gongbao/rules.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROLE_ANY (GB_ROLE_ASSOCIATION | GB_ROLE_MEMBER | GB_ROLE_REGULATOR | GB_ROLE_WITNESS)
+
+/* Fields every body has (spec/ENTRY.md). */
+static const char *const common_fields[] = {
+	"consortium", "id", "signer", "time", "type", "v", NULL
+};
+
+struct type_rule {
+	const char *type;
+	unsigned signer_roles;          /* roles that may sign it (sigs[0]) */
+	size_t sigs_max;                /* signatures it takes, co-signatures included */
+	const char *const *fields;      /* its own fields, besides the common ones */
+	int (*check)(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err);
+};
+
+static int check_charter(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err);
+static int check_memo(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err);
+
+static const char *const charter_fields[] = { "name", "participants", NULL };
+static const char *const memo_fields[] = { "doc_sha256", "text", NULL };
+
+/* The authority table: role x type. Keep in step with spec/RULES.md. */
+static const struct type_rule type_rules[] = {
+	{ "charter", GB_ROLE_ASSOCIATION, 1, charter_fields, check_charter },
+	{ "memo", ROLE_ANY, 1, memo_fields, check_memo },
+};
+
+static const char *const role_names[] = { "association", "member", "regulator", "witness" };
+
+const char *gb_role_name(unsigned role)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (role == 1u << i)
+			return role_names[i];
+	return NULL;
+}
+
+static unsigned role_parse(gb_str s)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (gb_str_eq(s, role_names[i]))
+			return 1u << i;
+	return 0;
+}
+
+/* The same character set as entry ids (spec/ENTRY.md). */
+static int id_valid(gb_str s)
+{
+	if (s.len == 0 || s.len > GB_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.ptr[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || strchr("._:/-", c) != NULL;
+		if (!ok || c == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+static int cmp_str(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(a, b, n);
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+const gb_participant *gb_roster_find(const gb_roster *r, gb_str id)
+{
+	assert(r != NULL);
+	assert(r->count <= GB_PARTICIPANTS_MAX);
+	size_t lo = 0, hi = r->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_str(id.ptr, id.len, r->p[mid].id, strlen(r->p[mid].id));
+		if (c == 0)
+			return &r->p[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const gb_pubkey *gb_roster_key(const gb_roster *r, const gb_entry *e, size_t i)
+{
+	assert(i < e->sig_count);
+	const gb_participant *p = gb_roster_find(r, e->sigs[i].signer);
+	if (p == NULL || p->key.keyid != e->sigs[i].keyid)
+		return NULL;
+	return &p->key;
+}
+
+static int in_list(const char *const *list, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strlen(list[i]) == len && memcmp(list[i], p, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Rejects any body field that is neither common nor the type's own. */
+static int check_known_fields(const gb_entry *e, const char *const *fields, gb_err *err)
+{
+	gb_mpr rd;
+	gb_mp_item it;
+	gb_mpr_init(&rd, e->body, e->body_len);
+	int rc = gb_mpr_next(&rd, &it, err);
+	if (rc != 0 || it.type != GB_MP_MAP)
+		return rc ? rc : gb_err_set(err, GB_EFIELD, "body: not a map");
+	for (uint32_t i = 0; i < it.v.count; i++) {
+		gb_mp_item key;
+		rc = gb_mpr_next(&rd, &key, err);
+		if (rc != 0)
+			return rc;
+		assert(key.type == GB_MP_STR);
+		if (!in_list(common_fields, key.v.str.ptr, key.v.str.len) &&
+		    !in_list(fields, key.v.str.ptr, key.v.str.len))
+			return gb_err_set(err, GB_EFIELD, "unknown field '%.*s' in a '%.*s' body",
+				(int)key.v.str.len, (const char *)key.v.str.ptr,
+				(int)e->type.len, e->type.ptr);
+		rc = gb_mpr_skip(&rd, GB_BODY_DEPTH_MAX, err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Reads string field `key` of the map at [p, p+len) into *out. */
+static int get_str(const uint8_t *p, size_t len, const char *key, gb_str *out,
+	size_t max_len, gb_err *err)
+{
+	gb_mp_item it;
+	const uint8_t *val;
+	size_t val_len;
+	if (gb_mp_map_get(p, len, key, &it, &val, &val_len) != 0)
+		return gb_err_set(err, GB_EFIELD, "missing field '%s'", key);
+	if (it.type != GB_MP_STR)
+		return gb_err_set(err, GB_EFIELD, "field '%s' must be a string", key);
+	if (it.v.str.len == 0 || it.v.str.len > max_len)
+		return gb_err_set(err, GB_EVALUE, "field '%s' must be 1 to %zu bytes, got %u",
+			key, max_len, (unsigned)it.v.str.len);
+	out->ptr = (const char *)it.v.str.ptr;
+	out->len = it.v.str.len;
+	return 0;
+}
+
+static void copy_str(char *dst, size_t cap, gb_str s)
+{
+	assert(s.len < cap);
+	memcpy(dst, s.ptr, s.len);
+	dst[s.len] = '\0';
+}
+
+/* Parses one participant map at [p, p+len) into *out. */
+static int parse_participant(const uint8_t *p, size_t len, size_t n, gb_participant *out,
+	gb_err *err)
+{
+	static const char *const fields[] = { "id", "role", "vkey", NULL };
+	gb_mpr rd;
+	gb_mp_item it;
+	gb_mpr_init(&rd, p, len);
+	if (gb_mpr_next(&rd, &it, NULL) != 0 || it.type != GB_MP_MAP || it.v.count != 3)
+		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: want a map of id, role, vkey", n);
+	gb_str id, role, vkey;
+	int rc = get_str(p, len, fields[0], &id, GB_ID_MAX, err);
+	rc = rc ? rc : get_str(p, len, fields[1], &role, 16, err);
+	rc = rc ? rc : get_str(p, len, fields[2], &vkey, GB_VKEY_MAX - 1, err);
+	if (rc != 0)
+		return gb_err_prefix(err, rc, "participants[%zu]: ", n);
+	if (!id_valid(id))
+		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: invalid id '%.*s'", n,
+			(int)id.len, id.ptr);
+	copy_str(out->id, sizeof out->id, id);
+	out->role = role_parse(role);
+	if (out->role == 0)
+		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: unknown role '%.*s'", n,
+			(int)role.len, role.ptr);
+	char vk[GB_VKEY_MAX];
+	copy_str(vk, sizeof vk, vkey);
+	rc = gb_vkey_parse(&out->key, vk, err);
+	if (rc != 0)
+		return gb_err_prefix(err, GB_ECHARTER, "participants[%zu]: vkey: ", n);
+	if (out->key.alg != GB_ALG_ED25519 || strcmp(out->key.name, out->id) != 0)
+		return gb_err_set(err, GB_ECHARTER,
+			"participants[%zu]: vkey must be an Ed25519 key named '%s', not '%s'", n,
+			out->id, out->key.name);
+	return 0;
+}
+
+static int cmp_participant(const void *a, const void *b)
+{
+	return strcmp(((const gb_participant *)a)->id, ((const gb_participant *)b)->id);
+}
+
+/* Parses the participants array of a charter body into r (unsorted on failure). */
+static int parse_participants(gb_roster *r, const gb_entry *e, gb_err *err)
+{
+	gb_mp_item it;
+	const uint8_t *val;
+	size_t val_len;
+	if (gb_mp_map_get(e->body, e->body_len, "participants", &it, &val, &val_len) != 0 ||
+	    it.type != GB_MP_ARRAY)
+		return gb_err_set(err, GB_ECHARTER, "missing array 'participants'");
+	if (it.v.count == 0 || it.v.count > GB_PARTICIPANTS_MAX)
+		return gb_err_set(err, GB_ECHARTER, "participants: want 1 to %d, got %u",
+			GB_PARTICIPANTS_MAX, (unsigned)it.v.count);
+	gb_mpr rd;
+	gb_mpr_init(&rd, val, val_len);
+	int rc = gb_mpr_next(&rd, &it, err);
+	assert(rc == 0);
+	for (size_t n = 0; n < it.v.count; n++) {
+		const uint8_t *start = rd.p;
+		rc = gb_mpr_skip(&rd, GB_BODY_DEPTH_MAX, err);
+		if (rc != 0)
+			return rc;
+		rc = parse_participant(start, (size_t)(rd.p - start), n, &r->p[n], err);
+		if (rc != 0)
+			return rc;
+	}
+	r->count = it.v.count;
+	qsort(r->p, r->count, sizeof r->p[0], cmp_participant);
+	for (size_t n = 1; n < r->count; n++)
+		if (strcmp(r->p[n - 1].id, r->p[n].id) == 0)
+			return gb_err_set(err, GB_ECHARTER, "participant '%s' listed twice", r->p[n].id);
+	return 0;
+}
+
+/* Entry 0: builds the roster from the charter; the charter certifies its own key. */
+static int check_charter(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err)
+{
+	if (index != 0 || r->count != 0)
+		return gb_err_set(err, GB_ECHARTER, "a charter must be entry 0, not entry %llu",
+			(unsigned long long)index);
+	gb_roster *next = calloc(1, sizeof *next);
+	if (next == NULL)
+		return gb_err_set(err, GB_ENOMEM, "out of memory reading the charter");
+	gb_str name;
+	int rc = get_str(e->body, e->body_len, "name", &name, GB_CONSORTIUM_NAME_MAX, err);
+	if (rc == 0)
+		rc = parse_participants(next, e, err);
+	if (rc == 0) {
+		copy_str(next->name, sizeof next->name, name);
+		copy_str(next->consortium, sizeof next->consortium, e->consortium);
+		const gb_participant *signer = gb_roster_find(next, e->signer);
+		if (signer == NULL || signer->role != GB_ROLE_ASSOCIATION)
+			rc = gb_err_set(err, GB_ECHARTER,
+				"the charter must be signed by an association it names, not '%.*s'",
+				(int)e->signer.len, e->signer.ptr);
+	}
+	if (rc == 0)
+		memcpy(r, next, sizeof *r);
+	free(next);
+	return rc;
+}
+
+static int is_lower_hex(gb_str s)
+{
+	for (size_t i = 0; i < s.len; i++)
+		if (!((s.ptr[i] >= '0' && s.ptr[i] <= '9') || (s.ptr[i] >= 'a' && s.ptr[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* A memo: free text with the optional SHA-256 of an attached document. */
+static int check_memo(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err)
+{
+	gb_str text, sha;
+	int rc = get_str(e->body, e->body_len, "text", &text, GB_MEMO_TEXT_MAX, err);
+	if (rc != 0)
+		return rc;
+	gb_mp_item it;
+	const uint8_t *val;
+	size_t val_len;
+	if (gb_mp_map_get(e->body, e->body_len, "doc_sha256", &it, &val, &val_len) != 0)
+		return 0;
+	rc = get_str(e->body, e->body_len, "doc_sha256", &sha, 64, err);
+	if (rc != 0)
+		return rc;
+	if (sha.len != 64 || !is_lower_hex(sha))
+		return gb_err_set(err, GB_EVALUE, "field 'doc_sha256' must be 64 lowercase hex digits, got '%.*s'",
+			(int)sha.len, sha.ptr);
+	return 0;
+}
+
+static const struct type_rule *find_type(gb_str type)
+{
+	for (size_t i = 0; i < sizeof type_rules / sizeof type_rules[0]; i++)
+		if (gb_str_eq(type, type_rules[i].type))
+			return &type_rules[i];
+	return NULL;
+}
+
+/* Resolves the key of every signature, and checks the signer's role. */
+static int resolve_keys(const gb_roster *r, const struct type_rule *t, const gb_entry *e,
+	gb_pubkey keys[GB_ENTRY_SIGS_MAX], gb_err *err)
+{
+	for (size_t i = 0; i < e->sig_count; i++) {
+		const gb_entry_sig *s = &e->sigs[i];
+		const gb_participant *p = gb_roster_find(r, s->signer);
+		if (p == NULL)
+			return gb_err_set(err, GB_EUNKNOWNKEY, "signature %zu: '%.*s' is not a participant",
+				i, (int)s->signer.len, s->signer.ptr);
+		if (p->key.keyid != s->keyid)
+			return gb_err_set(err, GB_EUNKNOWNKEY,
+				"signature %zu: key %08x is not the key of '%s' (%08x)", i,
+				(unsigned)s->keyid, p->id, (unsigned)p->key.keyid);
+		if (i == 0 && !(p->role & t->signer_roles))
+			return gb_err_set(err, GB_EAUTH, "a %s ('%s') may not sign a '%s'",
+				gb_role_name(p->role), p->id, t->type);
+		keys[i] = p->key;
+	}
+	return 0;
+}
+
+int gb_rules_apply(gb_roster *r, uint64_t index, const gb_entry *e,
+	gb_pubkey keys[GB_ENTRY_SIGS_MAX], gb_err *err)
+{
+	assert(r != NULL);
+	assert(e != NULL && e->sig_count >= 1);
+	const struct type_rule *t = find_type(e->type);
+	if (t == NULL)
+		return gb_err_set(err, GB_ETYPE, "unknown type '%.*s'", (int)e->type.len, e->type.ptr);
+	if (r->count == 0 && t->check != check_charter)
+		return gb_err_set(err, GB_ECHARTER, "entry 0 must be a charter, not a '%s'", t->type);
+	if (r->count != 0 && !gb_str_eq(e->consortium, r->consortium))
+		return gb_err_set(err, GB_ECONSORTIUM, "consortium '%.*s' is not this ledger's '%s'",
+			(int)e->consortium.len, e->consortium.ptr, r->consortium);
+	if (e->sig_count > t->sigs_max)
+		return gb_err_set(err, GB_EFIELD, "a '%s' takes %zu signature(s), got %zu",
+			t->type, t->sigs_max, e->sig_count);
+	int rc = check_known_fields(e, t->fields, err);
+	if (rc != 0)
+		return rc;
+	if (t->check == check_charter) {
+		/* The charter names the keys that sign it: check, then resolve. */
+		rc = check_charter(r, index, e, err);
+		if (rc == 0 && (rc = resolve_keys(r, t, e, keys, err)) != 0)
+			memset(r, 0, sizeof *r); /* it was empty: leave it so */
+		return rc;
+	}
+	rc = resolve_keys(r, t, e, keys, err);
+	return rc ? rc : t->check(r, index, e, err);
+}
+
+void gb_roster_encode(const gb_roster *r, gb_mpw *w)
+{
+	assert(r->count <= GB_PARTICIPANTS_MAX);
+	gb_mpw_map(w, 3);
+	gb_mpw_cstr(w, "consortium");
+	gb_mpw_cstr(w, r->consortium);
+	gb_mpw_cstr(w, "name");
+	gb_mpw_cstr(w, r->name);
+	gb_mpw_cstr(w, "participants");
+	gb_mpw_array(w, (uint32_t)r->count);
+	for (size_t i = 0; i < r->count; i++) {
+		char vk[GB_VKEY_MAX];
+		gb_vkey_format(&r->p[i].key, vk);
+		gb_mpw_map(w, 3);
+		gb_mpw_cstr(w, "id");
+		gb_mpw_cstr(w, r->p[i].id);
+		gb_mpw_cstr(w, "role");
+		gb_mpw_cstr(w, gb_role_name(r->p[i].role));
+		gb_mpw_cstr(w, "vkey");
+		gb_mpw_cstr(w, vk);
+	}
+}
+
+int gb_roster_decode(gb_roster *r, const uint8_t *p, size_t len, gb_err *err)
+{
+	static const gb_mp_limits lim = { 4, GB_VKEY_MAX, GB_PARTICIPANTS_MAX, 8, false, false };
+	memset(r, 0, sizeof *r);
+	gb_str consortium, name;
+	int rc = gb_mp_check(p, len, &lim, err);
+	rc = rc ? rc : get_str(p, len, "consortium", &consortium, GB_ID_MAX, err);
+	rc = rc ? rc : get_str(p, len, "name", &name, GB_CONSORTIUM_NAME_MAX, err);
+	if (rc != 0)
+		return gb_err_prefix(err, GB_ECORRUPT, "stored roster: ");
+	/* Reuse the charter parser on a body-shaped view of the roster. */
+	gb_entry view = { 0 };
+	view.body = p;
+	view.body_len = len;
+	rc = parse_participants(r, &view, err);
+	if (rc != 0) {
+		memset(r, 0, sizeof *r);
+		gb_err_prefix(err, rc, "stored roster: ");
+		if (err != NULL)
+			err->code = GB_ECORRUPT;
+		return GB_ECORRUPT;
+	}
+	copy_str(r->consortium, sizeof r->consortium, consortium);
+	copy_str(r->name, sizeof r->name, name);
+	return 0;
+}

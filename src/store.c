@@ -1,0 +1,385 @@
+/*
+ * store.c: the LMDB environment behind a ledger (see gongbao/store.h).
+ *
+ * Keys that number things (entry index, stored hash index) are 8-byte
+ * big-endian, so that LMDB's bytewise order is numeric order and appends can
+ * use MDB_APPEND, which skips the search and fills pages completely.
+ */
+#include "gongbao/store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { DB_ENTRIES, DB_NODES, DB_IDS, DB_META, DB_STATE, DB_COUNT };
+
+static const char *const db_names[DB_COUNT] = {
+	"entries", "nodes", "ids", "meta", "state"
+};
+
+struct gb_store {
+	MDB_env *env;
+	MDB_dbi dbi[DB_COUNT];
+	char dir[4096];
+};
+
+/* Maps an LMDB return code to a GB_E* code with a message saying where. */
+static int lmdb_error(gb_err *err, int rc, const char *what)
+{
+	assert(rc != 0);
+	int code;
+	switch (rc) {
+	case MDB_MAP_FULL:
+		code = GB_EMAPFULL;
+		break;
+	case MDB_CORRUPTED:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_PAGE_NOTFOUND:
+		code = GB_ECORRUPT;
+		break;
+	case ENOMEM:
+		code = GB_ENOMEM;
+		break;
+	case ENOENT:
+		code = GB_ENOLEDGER;
+		break;
+	default:
+		code = GB_ELMDB;
+		break;
+	}
+	return gb_err_set(err, code, "%s: %s", what, mdb_strerror(rc));
+}
+
+static void be64_put(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t be64_get(const uint8_t in[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+static MDB_txn *mtxn(gb_txn *txn)
+{
+	assert(txn != NULL);
+	assert(txn->mdb_txn != NULL);
+	return txn->mdb_txn;
+}
+
+/* Checks that `dir` is usable for the requested open, before LMDB sees it. */
+static int check_dir(const char *dir, int flags, gb_err *err)
+{
+	struct stat sb;
+	if (stat(dir, &sb) != 0) {
+		if (errno != ENOENT)
+			return gb_err_set(err, GB_EIO, "ledger directory '%s': %s", dir, strerror(errno));
+		if (!(flags & GB_STORE_CREATE))
+			return gb_err_set(err, GB_ENOLEDGER, "ledger directory '%s' does not exist", dir);
+		if (mkdir(dir, 0755) != 0)
+			return gb_err_set(err, GB_EIO, "cannot create ledger directory '%s': %s", dir, strerror(errno));
+		return 0;
+	}
+	if (!S_ISDIR(sb.st_mode))
+		return gb_err_set(err, GB_ENOLEDGER, "'%s' is not a directory", dir);
+	char data[4200];
+	snprintf(data, sizeof data, "%s/data.mdb", dir);
+	int exists = stat(data, &sb) == 0;
+	if ((flags & GB_STORE_CREATE) && exists && sb.st_size > 0)
+		return gb_err_set(err, GB_EEXIST, "a ledger already exists in '%s'", dir);
+	if (!(flags & GB_STORE_CREATE) && !exists)
+		return gb_err_set(err, GB_ENOLEDGER, "no ledger in '%s' (no data.mdb)", dir);
+	return 0;
+}
+
+/* Opens (creating if asked) the named databases and checks the format mark. */
+static int open_dbs(gb_store *st, int flags, gb_err *err)
+{
+	int create = flags & GB_STORE_CREATE;
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(st->env, NULL, create ? 0 : MDB_RDONLY, &txn);
+	if (rc != 0)
+		return lmdb_error(err, rc, st->dir);
+	for (int i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0, &st->dbi[i]);
+		if (rc != 0) {
+			mdb_txn_abort(txn);
+			if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE)
+				return gb_err_set(err, GB_ECORRUPT, "'%s' is not a gongbao ledger (no '%s' database)",
+					st->dir, db_names[i]);
+			return lmdb_error(err, rc, st->dir);
+		}
+	}
+	MDB_val key = { strlen("format"), (void *)"format" }, val;
+	if (create) {
+		val.mv_size = strlen(GB_STORE_FORMAT);
+		val.mv_data = (void *)GB_STORE_FORMAT;
+		rc = mdb_put(txn, st->dbi[DB_META], &key, &val, MDB_NOOVERWRITE);
+		rc = rc ? rc : mdb_txn_commit(txn);
+		return rc ? lmdb_error(err, rc, st->dir) : 0;
+	}
+	rc = mdb_get(txn, st->dbi[DB_META], &key, &val);
+	int ok = rc == 0 && val.mv_size == strlen(GB_STORE_FORMAT) &&
+		memcmp(val.mv_data, GB_STORE_FORMAT, val.mv_size) == 0;
+	/* Commit, not abort: an aborted transaction closes the handles it opened. */
+	rc = mdb_txn_commit(txn);
+	if (rc != 0)
+		return lmdb_error(err, rc, st->dir);
+	if (!ok)
+		return gb_err_set(err, GB_ECORRUPT, "'%s' is not a %s ledger", st->dir, GB_STORE_FORMAT);
+	return 0;
+}
+
+int gb_store_open(const char *dir, int flags, size_t map_bytes, gb_store **out,
+	gb_err *err)
+{
+	assert(dir != NULL);
+	assert(out != NULL);
+	*out = NULL;
+	if (strlen(dir) >= sizeof ((gb_store *)0)->dir - 16)
+		return gb_err_set(err, GB_EINVAL, "ledger directory path too long");
+	int rc = check_dir(dir, flags, err);
+	if (rc != 0)
+		return rc;
+	gb_store *st = calloc(1, sizeof *st);
+	if (st == NULL)
+		return gb_err_set(err, GB_ENOMEM, "out of memory opening '%s'", dir);
+	snprintf(st->dir, sizeof st->dir, "%s", dir);
+	rc = mdb_env_create(&st->env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(st->env, DB_COUNT);
+	if (rc == 0)
+		rc = mdb_env_set_mapsize(st->env, map_bytes ? map_bytes : GB_STORE_MAP_DEFAULT);
+	unsigned env_flags = MDB_NOTLS | ((flags & GB_STORE_RDONLY) ? MDB_RDONLY : 0);
+	if (rc == 0)
+		rc = mdb_env_open(st->env, dir, env_flags, 0644);
+	if (rc != 0) {
+		rc = lmdb_error(err, rc, dir);
+		gb_store_close(st);
+		return rc;
+	}
+	rc = open_dbs(st, flags, err);
+	if (rc != 0) {
+		gb_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void gb_store_close(gb_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	free(st);
+}
+
+int gb_txn_begin(gb_store *st, int rdonly, gb_txn *txn, gb_err *err)
+{
+	assert(st != NULL);
+	assert(txn != NULL);
+	txn->store = st;
+	txn->rdonly = rdonly;
+	txn->mdb_txn = NULL;
+	MDB_txn *t;
+	int rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, &t);
+	if (rc != 0)
+		return lmdb_error(err, rc, st->dir);
+	txn->mdb_txn = t;
+	return 0;
+}
+
+int gb_txn_commit(gb_txn *txn, gb_err *err)
+{
+	int rc = mdb_txn_commit(mtxn(txn));
+	txn->mdb_txn = NULL;
+	return rc ? lmdb_error(err, rc, txn->store->dir) : 0;
+}
+
+void gb_txn_abort(gb_txn *txn)
+{
+	if (txn == NULL || txn->mdb_txn == NULL)
+		return;
+	mdb_txn_abort(txn->mdb_txn);
+	txn->mdb_txn = NULL;
+}
+
+/* Count of a database keyed by consecutive u64 BE numbers from 0. */
+static int count_numbered(gb_txn *txn, int db, uint64_t *count, gb_err *err)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(mtxn(txn), txn->store->dbi[db], &cur);
+	if (rc != 0)
+		return lmdb_error(err, rc, db_names[db]);
+	MDB_val key, val;
+	rc = mdb_cursor_get(cur, &key, &val, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND) {
+		*count = 0;
+		return 0;
+	}
+	if (rc != 0)
+		return lmdb_error(err, rc, db_names[db]);
+	if (key.mv_size != 8)
+		return gb_err_set(err, GB_ECORRUPT, "%s: key of %zu bytes, want 8", db_names[db], key.mv_size);
+	*count = be64_get(key.mv_data) + 1;
+	return 0;
+}
+
+static int append_numbered(gb_txn *txn, int db, uint64_t n, const void *p,
+	size_t len, gb_err *err)
+{
+	assert(!txn->rdonly);
+	uint8_t kb[8];
+	be64_put(kb, n);
+	MDB_val key = { 8, kb }, val = { len, (void *)p };
+	int rc = mdb_put(mtxn(txn), txn->store->dbi[db], &key, &val, MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		return gb_err_set(err, GB_EINVAL, "%s: %llu is not the next number", db_names[db],
+			(unsigned long long)n);
+	return rc ? lmdb_error(err, rc, db_names[db]) : 0;
+}
+
+static int get_numbered(gb_txn *txn, int db, uint64_t n, MDB_val *val, gb_err *err)
+{
+	uint8_t kb[8];
+	be64_put(kb, n);
+	MDB_val key = { 8, kb };
+	int rc = mdb_get(mtxn(txn), txn->store->dbi[db], &key, val);
+	if (rc == MDB_NOTFOUND)
+		return gb_err_set(err, GB_ERANGE, "%s: no number %llu", db_names[db], (unsigned long long)n);
+	return rc ? lmdb_error(err, rc, db_names[db]) : 0;
+}
+
+int gb_store_entry_count(gb_txn *txn, uint64_t *count, gb_err *err)
+{
+	return count_numbered(txn, DB_ENTRIES, count, err);
+}
+
+int gb_store_entry_append(gb_txn *txn, uint64_t index, const uint8_t *p,
+	size_t len, gb_err *err)
+{
+	assert(p != NULL);
+	assert(len > 0);
+	return append_numbered(txn, DB_ENTRIES, index, p, len, err);
+}
+
+int gb_store_entry_get(gb_txn *txn, uint64_t index, const uint8_t **p,
+	size_t *len, gb_err *err)
+{
+	MDB_val val;
+	int rc = get_numbered(txn, DB_ENTRIES, index, &val, err);
+	if (rc != 0)
+		return rc;
+	*p = val.mv_data;
+	*len = val.mv_size;
+	return 0;
+}
+
+int gb_store_node_count(gb_txn *txn, uint64_t *count, gb_err *err)
+{
+	return count_numbered(txn, DB_NODES, count, err);
+}
+
+int gb_store_node_append(gb_txn *txn, uint64_t stored_index,
+	const uint8_t hash[GB_HASH_BYTES], gb_err *err)
+{
+	return append_numbered(txn, DB_NODES, stored_index, hash, GB_HASH_BYTES, err);
+}
+
+int gb_store_node_read(void *ctx, uint64_t stored_index, uint8_t out[GB_HASH_BYTES])
+{
+	MDB_val val;
+	int rc = get_numbered(ctx, DB_NODES, stored_index, &val, NULL);
+	if (rc != 0)
+		return rc == GB_ERANGE ? GB_ECORRUPT : rc;
+	if (val.mv_size != GB_HASH_BYTES)
+		return GB_ECORRUPT;
+	memcpy(out, val.mv_data, GB_HASH_BYTES);
+	return 0;
+}
+
+int gb_store_node_write(void *ctx, uint64_t stored_index,
+	const uint8_t hash[GB_HASH_BYTES])
+{
+	return gb_store_node_append(ctx, stored_index, hash, NULL);
+}
+
+int gb_store_id_get(gb_txn *txn, const void *key, size_t key_len,
+	gb_store_id *out, gb_err *err)
+{
+	assert(key_len > 0 && key_len <= GB_STORE_KEY_MAX);
+	MDB_val k = { key_len, (void *)key }, v;
+	int rc = mdb_get(mtxn(txn), txn->store->dbi[DB_IDS], &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return GB_ERANGE;
+	if (rc != 0)
+		return lmdb_error(err, rc, "ids");
+	if (v.mv_size != 8 + GB_HASH_BYTES)
+		return gb_err_set(err, GB_ECORRUPT, "ids: value of %zu bytes, want %d", v.mv_size,
+			8 + GB_HASH_BYTES);
+	out->index = be64_get(v.mv_data);
+	memcpy(out->entry_hash, (uint8_t *)v.mv_data + 8, GB_HASH_BYTES);
+	return 0;
+}
+
+int gb_store_id_put(gb_txn *txn, const void *key, size_t key_len,
+	const gb_store_id *val, gb_err *err)
+{
+	assert(!txn->rdonly);
+	assert(key_len > 0 && key_len <= GB_STORE_KEY_MAX);
+	uint8_t vb[8 + GB_HASH_BYTES];
+	be64_put(vb, val->index);
+	memcpy(vb + 8, val->entry_hash, GB_HASH_BYTES);
+	MDB_val k = { key_len, (void *)key }, v = { sizeof vb, vb };
+	int rc = mdb_put(mtxn(txn), txn->store->dbi[DB_IDS], &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return gb_err_set(err, GB_EINVAL, "ids: key already present");
+	return rc ? lmdb_error(err, rc, "ids") : 0;
+}
+
+static MDB_dbi kv_dbi(gb_txn *txn, enum gb_store_kv db)
+{
+	assert(db == GB_KV_META || db == GB_KV_STATE);
+	return txn->store->dbi[db == GB_KV_META ? DB_META : DB_STATE];
+}
+
+int gb_store_kv_get(gb_txn *txn, enum gb_store_kv db, const char *key,
+	const uint8_t **p, size_t *len, gb_err *err)
+{
+	size_t klen = strlen(key);
+	assert(klen > 0 && klen <= GB_STORE_KEY_MAX);
+	MDB_val k = { klen, (void *)key }, v;
+	int rc = mdb_get(mtxn(txn), kv_dbi(txn, db), &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return gb_err_set(err, GB_ERANGE, "no value for '%s'", key);
+	if (rc != 0)
+		return lmdb_error(err, rc, key);
+	*p = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
+int gb_store_kv_put(gb_txn *txn, enum gb_store_kv db, const char *key,
+	const void *p, size_t len, gb_err *err)
+{
+	assert(!txn->rdonly);
+	size_t klen = strlen(key);
+	assert(klen > 0 && klen <= GB_STORE_KEY_MAX);
+	MDB_val k = { klen, (void *)key }, v = { len, (void *)p };
+	int rc = mdb_put(mtxn(txn), kv_dbi(txn, db), &k, &v, 0);
+	return rc ? lmdb_error(err, rc, key) : 0;
+}

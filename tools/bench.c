@@ -1,0 +1,671 @@
+/*
+ * bench.c: `make bench`, the measurements behind DESIGN.md's performance
+ * model, taken in one run on the machine at hand.
+ *
+ * Every figure is one line on stdout, `bench: NAME VALUE UNIT`; notes for
+ * humans go to stderr. Nothing here passes or fails on a time: the program
+ * exits non-zero only when something that must be right is wrong (a
+ * signature or proof that does not verify, an entry the ledger refuses).
+ *
+ * Ingest is measured against the bound the design promises: individually
+ * signed entries cannot go faster than one signature verification each
+ * on every core, so the run measures single-core verification first and
+ * reports ingest as a ratio to verify_1core x cores.
+ *
+ * GB_BENCH_SCALE (a positive number, default 1) scales every count except
+ * the 1M-leaf tree, whose size is in the figure's name. Everything is made
+ * in a temporary directory under /tmp that is removed at exit.
+ */
+#include <assert.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "gongbao/entry.h"
+#include "gongbao/json.h"
+#include "gongbao/ledger.h"
+#include "gongbao/merkle.h"
+#include "gongbao/note.h"
+#include "gongbao/store.h"
+
+/* Counts at GB_BENCH_SCALE=1, sized for well under a minute on two cores. */
+#define VERIFY_COUNT 40000
+#define NODE_HASH_COUNT 4000000
+#define DECODE_COUNT 1000000
+#define INGEST_BATCHES 32
+#define CHECKPOINT_COUNT 5000
+#define PROOF_COUNT 50000
+
+#define SCALE_MAX 100.0
+#define INGEST_BATCH 4096          /* entries per gb_ledger_append: one durable commit */
+#define TREE_LEAVES 1000000        /* fixed: the figures say "1m" */
+#define TREE_TXN_LEAVES 100000     /* leaves per write transaction */
+#define MEMBERS_COUNT 4
+#define MEMO_CAP 512               /* room for one signed memo, in bytes */
+#define BODY_CAP 4096              /* room for one body (the charter is the largest) */
+#define VERIFY_ROUNDS 5           /* verify_1core reports the best round */
+#define VERIFY_SET 256             /* distinct messages cycled through by verify_1core */
+#define DECODE_SET 64              /* distinct entries cycled through by entry_decode */
+#define DIR_ENTRIES_MAX 64         /* most files removed from one temporary directory */
+#define PATH_BYTES 256
+#define THREADS_MAX 64
+
+#define CONSORTIUM "zs-bench"
+#define ORIGIN "bench.gongbao.test/zs"
+#define TIME_S 1767225600
+#define MEMO_TEXT "Quarterly loss-prevention inspection of the Zhoushan harbour cold-storage site: no findings"
+
+/* What the figures share: keys, the pre-signed memos and the ingest ledger. */
+struct bench {
+	double scale;
+	gb_seckey assoc;
+	gb_seckey log;
+	gb_seckey members[MEMBERS_COUNT];
+	uint8_t *arena;            /* memo_count slots of MEMO_CAP bytes */
+	gb_bytes *memos;
+	size_t memo_count;
+	gb_ledger *ledger;
+	int cores;                 /* online cores */
+	double verify_rate;        /* verify_1core, for the ingest ratio */
+	double verify_all_rate;    /* verify_all_cores */
+};
+
+static char tmp_root[] = "/tmp/gb-bench-XXXXXX";
+static int tmp_made;
+
+/* ---- plumbing ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	int rc = clock_gettime(CLOCK_MONOTONIC, &ts);
+	assert(rc == 0);
+	(void)rc;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Prints one figure; VALUE is a plain number with `decimals` decimals. */
+static void report(const char *name, double value, int decimals, const char *unit)
+{
+	assert(name != NULL && unit != NULL);
+	assert(decimals >= 0 && decimals <= 6);
+	printf("bench: %s %.*f %s\n", name, decimals, value, unit);
+	fflush(stdout);
+}
+
+static double rate(size_t count, double seconds)
+{
+	assert(seconds >= 0);
+	return seconds > 0 ? (double)count / seconds : 0;
+}
+
+/* Says what went wrong and exits 1 (the atexit handler removes tmp_root). */
+__attribute__((noreturn)) static void fail(const char *what, const gb_err *err)
+{
+	fprintf(stderr, "bench: error: %s%s%s\n", what, err ? ": " : "", err ? err->msg : "");
+	exit(1);
+}
+
+/* A count scaled by GB_BENCH_SCALE, at least 1. */
+static size_t scaled(const struct bench *b, size_t base)
+{
+	double n = (double)base * b->scale + 0.5;
+	return n < 1 ? 1 : (size_t)n;
+}
+
+static int online_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > THREADS_MAX ? THREADS_MAX : (int)n;
+}
+
+/* Reads GB_BENCH_SCALE: a number in (0, SCALE_MAX], 1 when unset. */
+static double read_scale(void)
+{
+	const char *s = getenv("GB_BENCH_SCALE");
+	if (s == NULL || *s == '\0')
+		return 1;
+	char *end;
+	double v = strtod(s, &end);
+	if (*end != '\0' || !(v > 0) || v > SCALE_MAX) {
+		fprintf(stderr, "bench: error: GB_BENCH_SCALE '%s' must be a number above 0 and at most %g\n",
+			s, SCALE_MAX);
+		exit(2);
+	}
+	return v;
+}
+
+/* splitmix64: a fixed-seed generator, so that runs pick the same indexes. */
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Removes `dir`, its files and (down to `depth` levels) its subdirectories. */
+static void remove_dir(const char *dir, int depth)
+{
+	assert(dir != NULL);
+	assert(depth >= 0);
+	DIR *d = opendir(dir);
+	if (d != NULL) {
+		char path[PATH_BYTES];
+		struct dirent *de;
+		for (int n = 0; n < DIR_ENTRIES_MAX && (de = readdir(d)) != NULL; n++) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			int len = snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+			if (len < 0 || (size_t)len >= sizeof path)
+				continue; /* not a name this program made */
+			if (de->d_type == DT_DIR && depth > 0)
+				remove_dir(path, depth - 1);
+			else
+				unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+static void remove_tmp_root(void)
+{
+	if (tmp_made)
+		remove_dir(tmp_root, 1);
+}
+
+static void tmp_path(char *out, size_t cap, const char *name)
+{
+	assert(tmp_made);
+	snprintf(out, cap, "%s/%s", tmp_root, name);
+}
+
+/* ---- keys and entries ---- */
+
+static void seed_key(gb_seckey *k, const char *name, uint8_t fill)
+{
+	uint8_t seed[GB_SEED_BYTES];
+	gb_err err;
+	memset(seed, fill, sizeof seed);
+	if (gb_seckey_from_seed(k, name, GB_ALG_ED25519, seed, &err) != 0)
+		fail("making a key", &err);
+}
+
+static void make_keys(struct bench *b)
+{
+	seed_key(&b->assoc, "zs-assoc", 1);
+	seed_key(&b->log, ORIGIN, 2);
+	for (int i = 0; i < MEMBERS_COUNT; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "member-%d", i);
+		seed_key(&b->members[i], name, (uint8_t)(10 + i));
+	}
+}
+
+/* Encodes a JSON body canonically and signs it with `key`; returns the entry length. */
+static size_t sign_json(const json_t *body, const gb_seckey *key, uint8_t *out, size_t cap)
+{
+	assert(body != NULL && key != NULL);
+	uint8_t buf[BODY_CAP];
+	gb_mpw w;
+	gb_err err;
+	gb_mpw_init(&w, buf, sizeof buf);
+	if (gb_json_to_mp(body, &w, &err) != 0)
+		fail("encoding a body", &err);
+	const gb_seckey *keys[1] = { key };
+	size_t len = 0;
+	if (gb_entry_sign(buf, w.len, keys, 1, out, cap, &len, &err) != 0)
+		fail("signing an entry", &err);
+	return len;
+}
+
+static json_t *participant(const gb_pubkey *key, const char *role)
+{
+	char vkey[GB_VKEY_MAX];
+	gb_vkey_format(key, vkey);
+	return json_pack("{s:s, s:s, s:s}", "id", key->name, "role", role, "vkey", vkey);
+}
+
+/* The charter: the association and MEMBERS_COUNT members, signed by the association. */
+static size_t make_charter(const struct bench *b, uint8_t *out, size_t cap)
+{
+	json_t *people = json_array();
+	json_array_append_new(people, participant(&b->assoc.pub, "association"));
+	for (int i = 0; i < MEMBERS_COUNT; i++)
+		json_array_append_new(people, participant(&b->members[i].pub, "member"));
+	json_t *body = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:o}",
+		"v", GB_ENTRY_VERSION, "type", "charter", "consortium", CONSORTIUM,
+		"signer", b->assoc.pub.name, "id", "charter", "time", (json_int_t)TIME_S,
+		"name", "gongbao benchmark consortium", "participants", people);
+	if (body == NULL)
+		fail("building the charter JSON (out of memory)", NULL);
+	size_t len = sign_json(body, &b->assoc, out, cap);
+	json_decref(body);
+	return len;
+}
+
+/* Signs memo_count memos, each with its own id, round-robin over the members. */
+static void make_memos(struct bench *b, size_t count)
+{
+	b->arena = malloc(count * MEMO_CAP);
+	b->memos = calloc(count, sizeof *b->memos);
+	json_t *body = json_pack("{s:i, s:s, s:s, s:I, s:s}", "v", GB_ENTRY_VERSION,
+		"type", "memo", "consortium", CONSORTIUM, "time", (json_int_t)TIME_S + 100,
+		"text", MEMO_TEXT);
+	if (b->arena == NULL || b->memos == NULL || body == NULL)
+		fail("out of memory for the memos", NULL);
+	size_t bytes = 0;
+	for (size_t i = 0; i < count; i++) {
+		const gb_seckey *key = &b->members[i % MEMBERS_COUNT];
+		char id[32];
+		snprintf(id, sizeof id, "memo-%08zu", i);
+		json_object_set_new(body, "signer", json_string(key->pub.name));
+		json_object_set_new(body, "id", json_string(id));
+		uint8_t *slot = b->arena + i * MEMO_CAP;
+		b->memos[i] = (gb_bytes){ slot, sign_json(body, key, slot, MEMO_CAP) };
+		bytes += b->memos[i].len;
+	}
+	json_decref(body);
+	b->memo_count = count;
+	fprintf(stderr, "bench: %zu memos signed, %.0f bytes each on average\n", count,
+		(double)bytes / (double)count);
+}
+
+/* ---- the figures ---- */
+
+/* One signature to check: the exact message a ledger verifies. */
+struct verify_item {
+	uint8_t msg[GB_ENTRY_SIG_DOMAIN_LEN + MEMO_CAP];
+	size_t len;
+	const uint8_t *sig;
+	const uint8_t *pk;
+};
+
+static void verify_set_fill(const struct bench *b, struct verify_item *set, size_t n)
+{
+	assert(n <= b->memo_count);
+	for (size_t i = 0; i < n; i++) {
+		gb_entry e;
+		gb_err err;
+		if (gb_entry_decode(b->memos[i].ptr, b->memos[i].len, &e, &err) != 0)
+			fail("decoding a memo", &err);
+		assert(e.body_len <= MEMO_CAP);
+		set[i].len = gb_entry_sig_message(e.body, e.body_len, set[i].msg);
+		set[i].sig = e.sigs[0].sig;
+		set[i].pk = b->members[i % MEMBERS_COUNT].pub.pk;
+	}
+}
+
+/* Verifies `count` signatures cycling through set[0..n); returns the failures. */
+static size_t verify_loop(const struct verify_item *set, size_t n, size_t count)
+{
+	assert(n > 0);
+	size_t failures = 0;
+	for (size_t i = 0; i < count; i++) {
+		const struct verify_item *v = &set[i % n];
+		if (crypto_sign_verify_detached(v->sig, v->msg, v->len, v->pk) != 0)
+			failures++;
+	}
+	return failures;
+}
+
+/*
+ * verify_1core: crypto_sign_verify_detached over real entry signature
+ * messages, the best of VERIFY_ROUNDS rounds: the bound the ingest is held
+ * to is what a core can do, not what it did while something else ran.
+ */
+static void bench_verify(struct bench *b, const struct verify_item *set, size_t n)
+{
+	size_t count = scaled(b, VERIFY_COUNT / VERIFY_ROUNDS);
+	double best = 0, worst = 0;
+	for (int r = 0; r < VERIFY_ROUNDS; r++) {
+		double t0 = now_s();
+		size_t failures = verify_loop(set, n, count);
+		double v = rate(count, now_s() - t0);
+		if (failures != 0)
+			fail("verify_1core: a memo's signature does not verify", NULL);
+		best = v > best ? v : best;
+		worst = r == 0 || v < worst ? v : worst;
+	}
+	fprintf(stderr, "bench: verify messages are %zu bytes; rounds from %.0f to %.0f verifies/s\n",
+		set[0].len, worst, best);
+	b->verify_rate = best;
+	report("verify_1core", best, 0, "verifies/s");
+}
+
+struct verify_job {
+	const struct verify_item *set;
+	size_t n;
+	size_t count;
+	size_t failures;
+};
+
+static void *verify_thread(void *arg)
+{
+	struct verify_job *job = arg;
+	job->failures = verify_loop(job->set, job->n, job->count);
+	return NULL;
+}
+
+/*
+ * verify_all_cores: the same verifies on one thread per core at once: what
+ * the cores really deliver together (shared caches, SMT, a busy host), for
+ * reading ingest_vs_verify_bound.
+ */
+static void bench_verify_parallel(struct bench *b, const struct verify_item *set, size_t n)
+{
+	pthread_t tids[THREADS_MAX];
+	struct verify_job jobs[THREADS_MAX];
+	size_t per_thread = scaled(b, VERIFY_COUNT / VERIFY_ROUNDS);
+	int threads = 0;
+	double t0 = now_s();
+	for (; threads < b->cores; threads++) {
+		jobs[threads] = (struct verify_job){ set, n, per_thread, 0 };
+		if (pthread_create(&tids[threads], NULL, verify_thread, &jobs[threads]) != 0)
+			fail("verify_all_cores: cannot start a thread", NULL);
+	}
+	size_t failures = 0;
+	for (int i = 0; i < threads; i++) {
+		pthread_join(tids[i], NULL);
+		failures += jobs[i].failures;
+	}
+	double t = now_s() - t0;
+	if (failures != 0)
+		fail("verify_all_cores: a memo's signature does not verify", NULL);
+	b->verify_all_rate = rate(per_thread * (size_t)threads, t);
+	report("verify_all_cores", b->verify_all_rate, 0, "verifies/s");
+}
+
+/* The verify figures, over the first VERIFY_SET memos. */
+static void bench_verify_all(struct bench *b)
+{
+	static struct verify_item set[VERIFY_SET];
+	size_t n = b->memo_count < VERIFY_SET ? b->memo_count : VERIFY_SET;
+	verify_set_fill(b, set, n);
+	bench_verify(b, set, n);
+	bench_verify_parallel(b, set, n);
+}
+
+/* sha256_nodes: interior node hashes, each feeding the next. */
+static void bench_node_hash(const struct bench *b)
+{
+	uint8_t h[GB_HASH_BYTES], other[GB_HASH_BYTES];
+	memset(h, 0xa5, sizeof h);
+	memset(other, 0x5a, sizeof other);
+	size_t count = scaled(b, NODE_HASH_COUNT);
+	double t0 = now_s();
+	for (size_t i = 0; i < count; i++)
+		gb_merkle_node_hash(h, h, other);
+	double t = now_s() - t0;
+	fprintf(stderr, "bench: last node hash starts %02x%02x\n", h[0], h[1]);
+	report("sha256_nodes", rate(count, t), 0, "hashes/s");
+}
+
+/* entry_decode: the full structural and canonical check of signed memos. */
+static void bench_decode(const struct bench *b)
+{
+	size_t n = b->memo_count < DECODE_SET ? b->memo_count : DECODE_SET;
+	size_t count = scaled(b, DECODE_COUNT), failures = 0, body_bytes = 0;
+	double t0 = now_s();
+	for (size_t i = 0; i < count; i++) {
+		const gb_bytes *m = &b->memos[i % n];
+		gb_entry e;
+		if (gb_entry_decode(m->ptr, m->len, &e, NULL) != 0)
+			failures++;
+		else
+			body_bytes += e.body_len;
+	}
+	double t = now_s() - t0;
+	if (failures != 0)
+		fail("entry_decode: a signed memo does not decode", NULL);
+	assert(body_bytes > 0);
+	report("entry_decode", rate(count, t), 0, "entries/s");
+}
+
+static void make_ledger(struct bench *b)
+{
+	static uint8_t charter[GB_ENTRY_MAX];
+	size_t len = make_charter(b, charter, sizeof charter);
+	char dir[PATH_BYTES];
+	tmp_path(dir, sizeof dir, "ledger");
+	gb_err err;
+	if (gb_ledger_create(dir, ORIGIN, &b->log.pub, charter, len, NULL, &b->ledger, &err) != 0)
+		fail("creating the ledger", &err);
+}
+
+/* Appends memos [from, from + count) as one batch; checks every result. */
+static void append_batch(struct bench *b, size_t from, size_t count)
+{
+	static gb_append_result results[INGEST_BATCH];
+	assert(count <= INGEST_BATCH);
+	assert(from + count <= b->memo_count);
+	gb_err err;
+	if (gb_ledger_append(b->ledger, &b->memos[from], count, results, &err) != 0)
+		fail("ingest: gb_ledger_append", &err);
+	for (size_t i = 0; i < count; i++)
+		if (results[i].index != 1 + from + i || results[i].duplicate)
+			fail("ingest: a memo got the wrong index", NULL);
+}
+
+/* ingest, cores, ingest_vs_verify_bound: batches of pre-signed memos. */
+static void bench_ingest(struct bench *b)
+{
+	make_ledger(b);
+	double t0 = now_s();
+	for (size_t from = 0; from < b->memo_count; from += INGEST_BATCH) {
+		size_t left = b->memo_count - from;
+		append_batch(b, from, left < INGEST_BATCH ? left : INGEST_BATCH);
+	}
+	double t = now_s() - t0;
+	uint64_t size = 0;
+	gb_err err;
+	if (gb_ledger_size(b->ledger, &size, &err) != 0 || size != 1 + b->memo_count)
+		fail("ingest: the ledger does not hold every memo", NULL);
+	double ingest = rate(b->memo_count, t);
+	fprintf(stderr, "bench: ingested %zu memos in %.3f s, batches of %d\n", b->memo_count, t,
+		INGEST_BATCH);
+	report("ingest", ingest, 0, "entries/s");
+	report("cores", (double)b->cores, 0, "count");
+	report("ingest_vs_verify_bound", ingest / (b->verify_rate * (double)b->cores), 3, "x");
+	report("ingest_vs_verify_all_cores", ingest / b->verify_all_rate, 3, "x");
+}
+
+/* checkpoint_sign: gb_ledger_checkpoint on the ingest ledger; the last one is checked. */
+static void bench_checkpoint(const struct bench *b)
+{
+	static char note[GB_NOTE_MAX];
+	size_t count = scaled(b, CHECKPOINT_COUNT), len = 0;
+	gb_err err;
+	double t0 = now_s();
+	for (size_t i = 0; i < count; i++)
+		if (gb_ledger_checkpoint(b->ledger, &b->log, note, sizeof note, &len, &err) != 0)
+			fail("checkpoint_sign: gb_ledger_checkpoint", &err);
+	double t = now_s() - t0;
+	gb_note opened;
+	if (gb_note_open(note, len, &b->log.pub, 1, &opened, &err) != 0)
+		fail("checkpoint_sign: the checkpoint does not verify", &err);
+	report("checkpoint_sign", rate(count, t), 0, "checkpoints/s");
+}
+
+/* ---- the 1M-leaf tree ---- */
+
+/* The leaf hash of leaf n: the hash of n as 8 bytes, big-endian. */
+static void counter_leaf(uint64_t n, uint8_t out[GB_HASH_BYTES])
+{
+	uint8_t data[8];
+	for (int i = 7; i >= 0; i--, n >>= 8)
+		data[i] = (uint8_t)n;
+	gb_merkle_leaf_hash(out, data, sizeof data);
+}
+
+/* Appends leaves [from, to) in one durable write transaction. */
+static void tree_append_range(gb_store *st, gb_merkle_frontier *f, uint64_t from, uint64_t to)
+{
+	assert(from == f->size);
+	assert(from <= to);
+	gb_txn txn;
+	gb_err err;
+	if (gb_txn_begin(st, 0, &txn, &err) != 0)
+		fail("tree: beginning a write transaction", &err);
+	for (uint64_t n = from; n < to; n++) {
+		uint8_t leaf[GB_HASH_BYTES];
+		counter_leaf(n, leaf);
+		int rc = gb_merkle_frontier_append(f, leaf, gb_store_node_write, &txn);
+		if (rc != 0) {
+			gb_txn_abort(&txn);
+			fprintf(stderr, "bench: error: tree: appending leaf %llu: %s\n",
+				(unsigned long long)n, gb_strerror(rc));
+			exit(1);
+		}
+	}
+	if (gb_txn_commit(&txn, &err) != 0)
+		fail("tree: committing", &err);
+}
+
+/* tree_build_1m: a store with TREE_LEAVES counter leaves; root gets the tree's root. */
+static gb_store *bench_tree_build(uint8_t root[GB_HASH_BYTES])
+{
+	char dir[PATH_BYTES];
+	tmp_path(dir, sizeof dir, "tree");
+	gb_store *st;
+	gb_err err;
+	if (gb_store_open(dir, GB_STORE_CREATE, 0, &st, &err) != 0)
+		fail("tree: opening the store", &err);
+	gb_merkle_frontier f;
+	gb_merkle_frontier_init(&f);
+	double t0 = now_s();
+	for (uint64_t from = 0; from < TREE_LEAVES; from += TREE_TXN_LEAVES) {
+		uint64_t to = from + TREE_TXN_LEAVES < TREE_LEAVES ? from + TREE_TXN_LEAVES : TREE_LEAVES;
+		tree_append_range(st, &f, from, to);
+	}
+	double t = now_s() - t0;
+	gb_merkle_frontier_root(&f, root);
+	report("tree_build_1m", rate(TREE_LEAVES, t), 0, "leaves/s");
+	return st;
+}
+
+static void proof_bytes(uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES], size_t count,
+	gb_bytes comps[GB_PROOF_MAX])
+{
+	assert(count <= GB_PROOF_MAX);
+	for (size_t i = 0; i < count; i++)
+		comps[i] = (gb_bytes){ proof[i], GB_HASH_BYTES };
+}
+
+/* prove_inclusion_1m: random leaves; only gb_merkle_prove_inclusion is timed. */
+static void bench_prove_inclusion(const struct bench *b, gb_txn *txn,
+	const uint8_t root[GB_HASH_BYTES])
+{
+	uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES], leaf[GB_HASH_BYTES];
+	gb_bytes comps[GB_PROOF_MAX];
+	gb_bytes root_b = { root, GB_HASH_BYTES }, leaf_b = { leaf, GB_HASH_BYTES };
+	uint64_t rng = 1;
+	size_t count = scaled(b, PROOF_COUNT), failures = 0, n = 0;
+	double t = 0;
+	for (size_t i = 0; i < count; i++) {
+		uint64_t index = next_random(&rng) % TREE_LEAVES;
+		double t0 = now_s();
+		int rc = gb_merkle_prove_inclusion(index, TREE_LEAVES, gb_store_node_read, txn, proof, &n);
+		t += now_s() - t0;
+		counter_leaf(index, leaf);
+		proof_bytes(proof, n, comps);
+		if (rc != 0 || gb_merkle_verify_inclusion(index, TREE_LEAVES, leaf_b, comps, n, root_b) != 0) {
+			fprintf(stderr, "bench: error: inclusion proof of leaf %llu fails (%s)\n",
+				(unsigned long long)index, gb_strerror(rc));
+			failures++;
+		}
+	}
+	if (failures != 0)
+		fail("prove_inclusion_1m: proofs that do not verify", NULL);
+	report("prove_inclusion_1m", rate(count, t), 0, "proofs/s");
+}
+
+/* Checks the consistency proof from old_size to TREE_LEAVES; 0 if it verifies. */
+static int check_consistency(gb_txn *txn, uint64_t old_size, const uint8_t root[GB_HASH_BYTES],
+	uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES], size_t n)
+{
+	uint8_t old_root[GB_HASH_BYTES];
+	gb_bytes comps[GB_PROOF_MAX];
+	int rc = gb_merkle_root(old_size, gb_store_node_read, txn, old_root);
+	if (rc != 0)
+		return rc;
+	proof_bytes(proof, n, comps);
+	gb_bytes r1 = { old_root, GB_HASH_BYTES }, r2 = { root, GB_HASH_BYTES };
+	return gb_merkle_verify_consistency(old_size, TREE_LEAVES, r1, r2, comps, n);
+}
+
+/* prove_consistency_1m: random old sizes; only gb_merkle_prove_consistency is timed. */
+static void bench_prove_consistency(const struct bench *b, gb_txn *txn,
+	const uint8_t root[GB_HASH_BYTES])
+{
+	uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES];
+	uint64_t rng = 2;
+	size_t count = scaled(b, PROOF_COUNT), failures = 0, n = 0;
+	double t = 0;
+	for (size_t i = 0; i < count; i++) {
+		uint64_t old_size = 1 + next_random(&rng) % TREE_LEAVES;
+		double t0 = now_s();
+		int rc = gb_merkle_prove_consistency(old_size, TREE_LEAVES, gb_store_node_read, txn, proof, &n);
+		t += now_s() - t0;
+		rc = rc ? rc : check_consistency(txn, old_size, root, proof, n);
+		if (rc != 0) {
+			fprintf(stderr, "bench: error: consistency proof from size %llu fails (%s)\n",
+				(unsigned long long)old_size, gb_strerror(rc));
+			failures++;
+		}
+	}
+	if (failures != 0)
+		fail("prove_consistency_1m: proofs that do not verify", NULL);
+	report("prove_consistency_1m", rate(count, t), 0, "proofs/s");
+}
+
+/* The tree figures: build, then prove in one read transaction. */
+static void bench_tree(const struct bench *b)
+{
+	uint8_t root[GB_HASH_BYTES], stored_root[GB_HASH_BYTES];
+	gb_store *st = bench_tree_build(root);
+	gb_txn txn;
+	gb_err err;
+	if (gb_txn_begin(st, 1, &txn, &err) != 0)
+		fail("tree: beginning a read transaction", &err);
+	if (gb_merkle_root(TREE_LEAVES, gb_store_node_read, &txn, stored_root) != 0 ||
+	    memcmp(root, stored_root, GB_HASH_BYTES) != 0)
+		fail("tree: the stored tree's root differs from the frontier's", NULL);
+	bench_prove_inclusion(b, &txn, root);
+	bench_prove_consistency(b, &txn, root);
+	gb_txn_abort(&txn);
+	gb_store_close(st);
+}
+
+int main(void)
+{
+	struct bench b = { .scale = read_scale(), .cores = online_cores() };
+	if (sodium_init() < 0)
+		fail("libsodium failed to initialise", NULL);
+	if (mkdtemp(tmp_root) == NULL)
+		fail("cannot make a temporary directory under /tmp", NULL);
+	tmp_made = 1;
+	atexit(remove_tmp_root);
+	double t0 = now_s();
+	make_keys(&b);
+	make_memos(&b, scaled(&b, INGEST_BATCHES) * INGEST_BATCH);
+	bench_verify_all(&b);
+	bench_node_hash(&b);
+	bench_decode(&b);
+	bench_ingest(&b);
+	bench_checkpoint(&b);
+	gb_ledger_close(b.ledger);
+	bench_tree(&b);
+	free(b.memos);
+	free(b.arena);
+	fprintf(stderr, "bench: done in %.1f s (GB_BENCH_SCALE=%g)\n", now_s() - t0, b.scale);
+	return 0;
+}
