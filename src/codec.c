@@ -338,6 +338,7 @@ int gb_mpr_next(gb_mpr *r, gb_mp_item *it, gb_err *err)
 	assert(r != NULL);
 	assert(it != NULL);
 	assert(r->p <= r->end);
+	it->type = GB_MP_NIL;  /* defined even on failure */
 	size_t avail = (size_t)(r->end - r->p);
 	if (avail == 0)
 		return gb_err_set(err, GB_EMSGPACK, "truncated: input ends "
@@ -608,7 +609,8 @@ int gb_mp_check(const uint8_t *p, size_t len, const gb_mp_limits *lim,
 		if (depth == 0 && st[0].left == 0)
 			break;
 	}
-	assert(depth == 0 && st[0].left == 0);
+	assert(depth == 0);
+	assert(st[0].left == 0);
 	if (r.p != r.end)
 		return gb_err_set(err, GB_ETRAILING,
 			"at byte %zu: %zu trailing bytes after the value",

@@ -66,6 +66,17 @@ static bool str_same(gb_str a, gb_str b)
 	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/* Orders signer names as map keys are ordered: bytewise, then shorter
+ * first. */
+static int str_cmp(gb_str a, gb_str b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int c = n > 0 ? memcmp(a.ptr, b.ptr, n) : 0;
+	if (c != 0)
+		return c;
+	return a.len < b.len ? -1 : a.len > b.len;
+}
+
 /* The characters of ids, signer names, consortium ids and type names. */
 static bool id_char(uint8_t c)
 {
@@ -280,6 +291,12 @@ static int decode_sig(gb_mpr *r, gb_entry *e, size_t i, gb_err *err)
 				"signed as sigs[%zu]", where, quoted(q,
 				s->signer.ptr, s->signer.len), j);
 	}
+	/* Co-signatures in one order only, so that the same transaction with
+	 * the same signatures is always the same bytes. */
+	if (i >= 2 && str_cmp(e->sigs[i - 1].signer, s->signer) > 0)
+		return gb_err_set(err, GB_ENONCANON, "%s: co-signer '%s' out of "
+			"order, co-signatures are sorted by signer", where,
+			quoted(q, s->signer.ptr, s->signer.len));
 	return 0;
 }
 
@@ -355,7 +372,8 @@ int gb_entry_verify_sig(const gb_entry *e, size_t i, const gb_pubkey *key,
 	gb_err *err)
 {
 	char q[56];
-	assert(e != NULL && key != NULL);
+	assert(e != NULL);
+	assert(key != NULL);
 	assert(i < e->sig_count);
 	assert(e->body_len <= GB_ENTRY_MAX);
 	const gb_entry_sig *s = &e->sigs[i];
@@ -425,9 +443,19 @@ int gb_entry_sign(const uint8_t *body, size_t body_len,
 	int rc = gb_mp_check(body, body_len, &gb_body_limits, err);
 	if (rc != 0)
 		return gb_err_prefix(err, rc, "body: ");
+	/* keys[0] first, the co-signers in their canonical order */
+	const gb_seckey *sorted[GB_ENTRY_SIGS_MAX];
+	sorted[0] = keys[0];
+	for (size_t i = 1; i < key_count; i++) {
+		size_t j = i;
+		for (; j > 1 && strcmp(sorted[j - 1]->pub.name,
+			keys[i]->pub.name) > 0; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = keys[i];
+	}
 	gb_mpw w;
 	gb_mpw_init(&w, out, cap);
-	write_envelope(&w, body, body_len, keys, key_count);
+	write_envelope(&w, body, body_len, sorted, key_count);
 	if (w.err != 0)
 		return gb_err_set(err, GB_ETOOBIG, "signed entry does not fit in "
 			"%zu bytes", cap);

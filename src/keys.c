@@ -377,7 +377,7 @@ int gb_vkey_parse(gb_pubkey *key, const char *vkey, gb_err *err)
 		return gb_err_set(err, GB_EVKEY, "vkey is over %d bytes", GB_VKEY_MAX - 1);
 	gb_pubkey k;
 	memset(&k, 0, sizeof k);
-	uint8_t algkey[ALGKEY_BYTES];
+	uint8_t algkey[ALGKEY_BYTES] = { 0 };
 	int rc = split_key_text(vkey, len, "vkey", 0, k.name, &k.keyid, algkey, err);
 	if (rc != 0)
 		return rc;
@@ -403,9 +403,9 @@ int gb_seckey_parse_c2sp(gb_seckey *key, const char *skey, gb_err *err)
 		return gb_err_set(err, GB_EVKEY, "private key is over %d bytes", SKEY_MAX - 1);
 	if (len < sizeof prefix - 1 || memcmp(skey, prefix, sizeof prefix - 1) != 0)
 		return gb_err_set(err, GB_EVKEY, "private key does not start with '%s'", prefix);
-	char name[GB_NAME_MAX + 1];
-	uint32_t keyid;
-	uint8_t algseed[ALGKEY_BYTES];
+	char name[GB_NAME_MAX + 1] = "";
+	uint32_t keyid = 0;
+	uint8_t algseed[ALGKEY_BYTES] = { 0 };
 	int rc = split_key_text(skey + sizeof prefix - 1, len - (sizeof prefix - 1),
 		"private key", 1, name, &keyid, algseed, err);
 	if (rc == 0)
@@ -537,8 +537,8 @@ static int keyfile_parse(const char *text, size_t len, struct keyfile *kf, gb_er
 	assert(text != NULL);
 	assert(kf != NULL);
 	size_t pos = 0;
-	const char *v;
-	size_t vlen;
+	const char *v = NULL;
+	size_t vlen = 0;
 	char q[QUOTE_MAX + 1];
 	int rc = next_line(text, len, &pos, 1, KEYFILE_MAGIC, &v, &vlen, err);
 	if (rc == 0 && vlen != 0)

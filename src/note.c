@@ -371,6 +371,7 @@ int gb_note_open(const char *msg, size_t len, const gb_pubkey *verifiers,
 	note->text = msg;
 	note->text_len = text_len;
 	struct line_refs refs;
+	memset(&refs, 0, sizeof refs);
 	size_t pos = text_len + 1, line_no = 0;
 	/* Each pass consumes one line; there are at most GB_NOTE_SIGS_MAX. */
 	while (pos < len) {
@@ -378,16 +379,20 @@ int gb_note_open(const char *msg, size_t len, const gb_pubkey *verifiers,
 		const char *nl = memchr(line, '\n', len - pos);
 		assert(nl != NULL);
 		size_t line_len = (size_t)(nl - line);
-		if (++line_no > GB_NOTE_SIGS_MAX)
+		if (++line_no > GB_NOTE_SIGS_MAX) {
+			memset(note, 0, sizeof *note);
 			return gb_err_set(err, GB_ENOTE, "note has over %d signature lines",
 				GB_NOTE_SIGS_MAX);
+		}
 		gb_note_sig sig;
 		rc = sig_line_parse(line, line_len, line_no, &sig, err);
 		if (rc == 0)
 			rc = note_take_sig(note, &refs, &sig, line, line_len, line_no, verifiers,
 				verifier_count, err);
-		if (rc != 0)
+		if (rc != 0) {
+			memset(note, 0, sizeof *note);
 			return rc;
+		}
 		pos += line_len + 1;
 	}
 	if (note->verified_count == 0)

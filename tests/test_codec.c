@@ -223,6 +223,29 @@ static void test_write_sticky(void)
 	gb_mpw_bool(&w, true);
 	CU_ASSERT_EQUAL(w.err, GB_ETOOBIG);
 	CU_ASSERT_EQUAL(w.len, 0);
+	/* every writer does nothing once an error is set */
+	gb_mpw_init(&w, buf, sizeof buf);
+	w.err = GB_ETOOBIG;
+	gb_mpw_map(&w, 1);
+	gb_mpw_array(&w, 1);
+	gb_mpw_str(&w, "a", 1);
+	gb_mpw_bin(&w, "a", 1);
+	gb_mpw_uint(&w, 1);
+	gb_mpw_int(&w, -1);
+	gb_mpw_bool(&w, false);
+	gb_mpw_nil(&w);
+	gb_mpw_raw(&w, "a", 1);
+	CU_ASSERT_EQUAL(w.len, 0);
+	CU_ASSERT_EQUAL(w.err, GB_ETOOBIG);
+	/* lengths beyond 32 bits are refused before any byte is read */
+	gb_mpw_init(&w, buf, sizeof buf);
+	gb_mpw_str(&w, buf, (size_t)UINT32_MAX + 1);
+	CU_ASSERT_EQUAL(w.err, GB_ETOOBIG);
+	CU_ASSERT_EQUAL(w.len, 0);
+	gb_mpw_init(&w, buf, sizeof buf);
+	gb_mpw_bin(&w, buf, (size_t)UINT32_MAX + 1);
+	CU_ASSERT_EQUAL(w.err, GB_ETOOBIG);
+	CU_ASSERT_EQUAL(w.len, 0);
 }
 
 /* Every non-shortest alternative of a value the reader could meet. */
@@ -240,8 +263,8 @@ static const char *const noncanon[] = {
 	"d3 ff ff ff ff ff ff ff ff", "d3 ff ff ff ff ff ff ff 80",
 	"d3 ff ff ff ff ff ff 80 00", "d3 ff ff ff ff 80 00 00 00",
 	"d9 00", "d9 01 61",                        /* str8 for < 32 bytes */
-	"d9 1f 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61"
-	" 61 61 61 61 61 61 61 61 61 61 61",
+	("d9 1f 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61"
+	" 61 61 61 61 61 61 61 61 61 61 61"),
 	"da 00 00", "da 00 01 61", "da 00 ff",      /* str16 for < 256 */
 	"db 00 00 00 00", "db 00 00 ff ff",         /* str32 for < 65536 */
 	"c5 00 00", "c5 00 01 00", "c5 00 ff",      /* bin16 for < 256 */
@@ -683,6 +706,18 @@ static void test_map_get(void)
 		GB_EMSGPACK);  /* truncated */
 	n = unhex("92 01 02", buf, sizeof buf);
 	CU_ASSERT_EQUAL(gb_mp_map_get(buf, n, "a", &it, &v, &v_len),
+		GB_EMSGPACK);
+	/* malformed maps (never passed by gb_mp_check) fail, not crash */
+	n = unhex("81 01 02", buf, sizeof buf);
+	CU_ASSERT_EQUAL(gb_mp_map_get(buf, n, "a", &it, &v, &v_len),
+		GB_EMSGPACK);
+	n = unhex("82 a1 61 cc 01 a1 62 01", buf, sizeof buf);
+	CU_ASSERT_EQUAL(gb_mp_map_get(buf, n, "b", &it, &v, &v_len),
+		GB_ENONCANON);
+	CU_ASSERT_EQUAL(gb_mp_map_get(buf, n, "a", &it, &v, &v_len),
+		GB_ENONCANON);
+	n = unhex("82 a1 61 01 a1", buf, sizeof buf);
+	CU_ASSERT_EQUAL(gb_mp_map_get(buf, n, "b", &it, &v, &v_len),
 		GB_EMSGPACK);
 	CU_ASSERT_EQUAL(gb_mp_map_get(buf, 0, "a", &it, &v, &v_len),
 		GB_EMSGPACK);

@@ -51,7 +51,7 @@ static void key_from(gb_seckey *k, const char *name, int seed_byte)
 static size_t body_of(const char *text, gb_err *err)
 {
 	json_error_t je;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	CU_ASSERT_FATAL(j != NULL);
 	gb_mpw w;
 	gb_mpw_init(&w, body_buf, sizeof body_buf);
@@ -272,6 +272,16 @@ static void test_roundtrip(void)
 	idp[7] = '3';
 	CU_ASSERT_FATAL(gb_entry_decode(copy, n, &e2, &err) == 0);
 	CU_ASSERT_EQUAL(gb_entry_verify_sig(&e2, 0, &k.pub, &err), GB_ESIG);
+	/* sigs of the wrong type */
+	gb_mpw w;
+	gb_mpw_init(&w, copy, sizeof copy);
+	gb_mpw_map(&w, 2);
+	gb_mpw_cstr(&w, "body");
+	gb_mpw_bin(&w, body_buf, bl);
+	gb_mpw_cstr(&w, "sigs");
+	gb_mpw_map(&w, 0);
+	CU_ASSERT_EQUAL(gb_entry_decode(copy, w.len, &e2, &err), GB_EFIELD);
+	CU_ASSERT_STRING_EQUAL(err.msg, "entry key 'sigs' is not an array");
 	gb_seckey_wipe(&k);
 }
 
@@ -284,7 +294,7 @@ static void test_cosigned(void)
 	key_from(&keys[0], "picc-sh", 0);
 	kp[0] = &keys[0];
 	for (int i = 1; i <= GB_ENTRY_SIGS_MAX; i++) {
-		char name[16];
+		char name[24];
 		snprintf(name, sizeof name, "member-%d", i);
 		key_from(&keys[i], name, 10 * i);
 		kp[i] = &keys[i];
@@ -299,6 +309,29 @@ static void test_cosigned(void)
 		CU_ASSERT_EQUAL(gb_entry_verify_sig(&e, i, &keys[i].pub, &err), 0);
 		CU_ASSERT(gb_str_eq(e.sigs[i].signer, keys[i].pub.name));
 	}
+	/* co-signers given in any order are written sorted */
+	static uint8_t first[8192];
+	size_t first_len = n;
+	memcpy(first, entry_buf, n);
+	const gb_seckey *rev[GB_ENTRY_SIGS_MAX];
+	rev[0] = kp[0];
+	for (int i = 1; i < GB_ENTRY_SIGS_MAX; i++)
+		rev[i] = kp[GB_ENTRY_SIGS_MAX - i];
+	CU_ASSERT_FATAL(gb_entry_sign(body_buf, bl, rev, GB_ENTRY_SIGS_MAX,
+		entry_buf, sizeof entry_buf, &n, &err) == 0);
+	CU_ASSERT_EQUAL(n, first_len);
+	CU_ASSERT(memcmp(entry_buf, first, n) == 0);
+	/* a co-signer whose name is a prefix of another's sorts first */
+	gb_seckey pre[3];
+	key_from(&pre[0], "picc-sh", 0);
+	key_from(&pre[1], "member-10", 1);
+	key_from(&pre[2], "member-1", 2);
+	const gb_seckey *pp[] = { &pre[0], &pre[1], &pre[2] };
+	CU_ASSERT_FATAL(gb_entry_sign(body_buf, bl, pp, 3, entry_buf,
+		sizeof entry_buf, &n, &err) == 0);
+	CU_ASSERT_FATAL(gb_entry_decode(entry_buf, n, &e, &err) == 0);
+	CU_ASSERT(gb_str_eq(e.sigs[1].signer, "member-1"));
+	CU_ASSERT(gb_str_eq(e.sigs[2].signer, "member-10"));
 	/* a co-signature checked against its neighbour's key */
 	CU_ASSERT_EQUAL(gb_entry_verify_sig(&e, 2, &keys[3].pub, &err),
 		GB_EUNKNOWNKEY);
@@ -360,6 +393,11 @@ static void test_sign_errors(void)
 		CU_ASSERT(strncmp(err.msg, "body: at byte 3", 15) == 0 ||
 			codes[i] == GB_ETRAILING);
 	}
+	/* a body over the entry limit, before anything else */
+	CU_ASSERT_EQUAL(gb_entry_sign(body_buf, GB_ENTRY_MAX + 1, kp, 1,
+		entry_buf, sizeof entry_buf, &n, &err), GB_ETOOBIG);
+	CU_ASSERT_STRING_EQUAL(err.msg,
+		"body of 65537 bytes over the limit 65536");
 	/* a body that is canonical but lacks the common fields */
 	CU_ASSERT_EQUAL(gb_entry_sign((const uint8_t *)"\x80", 1, kp, 1,
 		entry_buf, sizeof entry_buf, &n, &err), GB_EFIELD);
@@ -402,7 +440,7 @@ static size_t padded_body(size_t pad)
 	gb_mpw_cstr(&w, "consortium"); gb_mpw_cstr(&w, "c");
 	gb_mpw_cstr(&w, "id"); gb_mpw_cstr(&w, "i");
 	for (int i = 0; i < 4; i++) {
-		char key[8];
+		char key[16];
 		size_t part = pad > GB_BODY_STR_MAX ? GB_BODY_STR_MAX : pad;
 		snprintf(key, sizeof key, "pad%d", i);
 		gb_mpw_cstr(&w, key);
@@ -477,7 +515,7 @@ static void test_decode_messages(void)
 			"A-Z a-z 0-9 . _ : / -" },
 		{ "{\"v\":1,\"type\":\"t\",\"consortium\":\"c\",\"signer\":"
 			"\"picc-sh\",\"id\":\"\\u4e2d\",\"time\":0}", GB_EFIELD,
-			"body field 'id' '?" "??' has byte 0xe4 at 0, allowed are "
+			"body field 'id' '\?\?\?' has byte 0xe4 at 0, allowed are "
 			"A-Z a-z 0-9 . _ : / -" },
 		{ "{\"v\":1,\"type\":\"t\",\"consortium\":\"c\",\"signer\":"
 			"\"picc-sh\",\"id\":\"i\",\"time\":\"now\"}", GB_EFIELD,
@@ -564,13 +602,13 @@ static void test_json_roundtrip(void)
 		"{\"a\":[1,-1,127,128,-32,-33,255,256,65535,65536,4294967295,"
 		"4294967296,9223372036854775807,-9223372036854775808],"
 		"\"b\":{\"\":true,\"x\":false,\"y\":\"\\u00e9\\u4e2d\\ud834\\udd1e\"},"
-		"\"c\":[],\"d\":{},\"e\":\"a\\u0000b\",\"\\u0000\":0}",
+		"\"c\":[],\"d\":{},\"e\":\"a\\u0000b\"}",
 		"[[[[[[[[1]]]]]]]]", "7", "\"s\"", "true", "-9223372036854775808",
 	};
 	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
 		json_error_t je;
 		gb_err err;
-		json_t *j = json_loads(docs[i], JSON_DECODE_ANY, &je);
+		json_t *j = json_loads(docs[i], JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 		CU_ASSERT_FATAL(j != NULL);
 		gb_mpw w;
 		gb_mpw_init(&w, body_buf, sizeof body_buf);
@@ -686,7 +724,7 @@ static void test_json_errors(void)
 	json_decref(a);
 	json_t *o = json_object();
 	for (int i = 0; i <= GB_BODY_MAP_MAX; i++) {
-		char k[8];
+		char k[16];
 		snprintf(k, sizeof k, "k%d", i);
 		json_object_set_new(o, k, json_true());
 	}
@@ -715,6 +753,27 @@ static void test_json_errors(void)
 	gb_mpw_init(&w, small, sizeof small);
 	CU_ASSERT_EQUAL(gb_json_to_mp(s, &w, &err), GB_ETOOBIG);
 	json_decref(s);
+	/* a long path is cut short in messages, never overflows */
+	json_t *deep = json_pack("{s:{s:{s:[f]}}}", big + 16000 - 100,
+		big + 16000 - 60, "k", 2.5);
+	CU_ASSERT_FATAL(deep != NULL);
+	gb_mpw_init(&w, body_buf, sizeof body_buf);
+	CU_ASSERT_EQUAL(gb_json_to_mp(deep, &w, &err), GB_EJSON);
+	CU_ASSERT(strncmp(err.msg, "$.xxxxxxxxxx", 12) == 0);
+	CU_ASSERT(strstr(err.msg, "...") != NULL);
+	CU_ASSERT(strstr(err.msg, ": real number 2.5 not allowed") != NULL);
+	json_decref(deep);
+	/* a writer that already failed */
+	gb_mpw_init(&w, small, sizeof small);
+	w.err = GB_ETOOBIG;
+	CU_ASSERT_EQUAL(gb_json_to_mp(json_true(), &w, &err), GB_ETOOBIG);
+	/* a key that is not UTF-8 (jansson's check bypassed) */
+	json_t *bk = json_object();
+	json_object_setn_new_nocheck(bk, "\xff", 1, json_true());
+	gb_mpw_init(&w, body_buf, sizeof body_buf);
+	CU_ASSERT_EQUAL(gb_json_to_mp(bk, &w, &err), GB_EJSON);
+	CU_ASSERT_STRING_EQUAL(err.msg, "$: key is not valid UTF-8");
+	json_decref(bk);
 	/* bad UTF-8 slipped in without jansson's check */
 	json_t *bad = json_stringn_nocheck("\xed\xa0\x80", 3);
 	gb_mpw_init(&w, body_buf, sizeof body_buf);
@@ -745,13 +804,28 @@ static void test_mp_to_json(void)
 	CU_ASSERT(json_integer_value(j) == INT64_MAX);
 	json_decref(j);
 	CU_ASSERT(gb_mp_to_json((const uint8_t *)"\xcc\x01", 2) == NULL);
+	/* a too-big integer deep inside an array or a map */
+	CU_ASSERT(gb_mp_to_json((const uint8_t *)"\x92\x01\xcf\x80\0\0\0\0\0"
+		"\0\0", 11) == NULL);
+	CU_ASSERT(gb_mp_to_json((const uint8_t *)"\x81\xa1" "a\x91\xcf\xff\xff"
+		"\xff\xff\xff\xff\xff\xff", 13) == NULL);
 	CU_ASSERT(gb_mp_to_json((const uint8_t *)"\x01\x01", 2) == NULL);
 	CU_ASSERT(gb_mp_to_json((const uint8_t *)"\x82\xa1" "b\x01\xa1" "a\x01",
 		7) == NULL);
 	CU_ASSERT(gb_mp_to_json((const uint8_t *)"", 0) == NULL);
 	CU_ASSERT(gb_mp_to_json((const uint8_t *)"\x91\x81\xa1" "a\xcb", 5)
 		== NULL);
-	/* a key with a NUL survives */
+	/* a key with a NUL survives, both ways */
+	json_t *o = json_object();
+	json_object_setn_new(o, "a\0", 2, json_integer(1));
+	json_object_setn_new(o, "a", 1, json_integer(2));
+	uint8_t out[16];
+	gb_mpw w;
+	gb_mpw_init(&w, out, sizeof out);
+	CU_ASSERT_EQUAL(gb_json_to_mp(o, &w, NULL), 0);
+	CU_ASSERT_EQUAL(w.len, 8);
+	CU_ASSERT(memcmp(out, "\x82\xa1" "a\x02\xa2" "a\0\x01", 8) == 0);
+	json_decref(o);
 	j = gb_mp_to_json((const uint8_t *)"\x81\xa2" "a\0\x01", 5);
 	CU_ASSERT_FATAL(j != NULL);
 	CU_ASSERT(json_integer_value(json_object_getn(j, "a\0", 2)) == 1);

@@ -123,13 +123,41 @@ static void test_names(void)
 	const char *bad[] = { "", "a b", "a+b", "+", "a\tb", "a\nb", "a\rb", "a\x01z",
 		"a\xc2\x85z" /* NEL */, "a\xc2\xa0z" /* NBSP */, "a\xe1\x9a\x80z",
 		"a\xe2\x80\x8az" /* U+200A */, "a\xe2\x80\xa8z", "a\xe3\x80\x80z",
-		"\xff", "a\x80", "\xc0\xaf" /* overlong */, "\xed\xa0\x80" /* surrogate */,
+		"\xff", "a\x80", "\xc0\xaf" /* overlong */, "\xe0\x80\xaf" /* overlong */,
+		"\xf0\x80\x80\xaf" /* overlong */, "\xed\xa0\x80" /* surrogate */,
 		"\xf4\x90\x80\x80" /* above U+10FFFF */, "\xe4\xba" /* truncated */, max };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		CU_ASSERT(gb_key_name_valid(bad[i]) == 0);
 		CU_ASSERT(gb_key_name_valid_c2sp(bad[i], strlen(bad[i])) == 0);
 	}
 	CU_ASSERT(gb_key_name_valid(NULL) == 0);
+	/* Every Unicode White_Space character, encoded in UTF-8, inside a name. */
+	const uint32_t spaces[] = { 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680,
+		0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009,
+		0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000 };
+	for (size_t i = 0; i < sizeof spaces / sizeof spaces[0]; i++) {
+		uint32_t c = spaces[i];
+		char nm[8] = "a";
+		size_t n = 1;
+		if (c < 0x80) {
+			nm[n++] = (char)c;
+		} else if (c < 0x800) {
+			nm[n++] = (char)(0xc0 | c >> 6);
+			nm[n++] = (char)(0x80 | (c & 0x3f));
+		} else {
+			nm[n++] = (char)(0xe0 | c >> 12);
+			nm[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			nm[n++] = (char)(0x80 | (c & 0x3f));
+		}
+		nm[n++] = 'z';
+		nm[n] = '\0';
+		CU_ASSERT(gb_key_name_valid(nm) == 0);
+		CU_ASSERT(gb_key_name_valid_c2sp(nm, n) == 0);
+	}
+	/* Neighbours of white space are fine: U+2010, U+205E, U+3001. */
+	CU_ASSERT(gb_key_name_valid("a\xe2\x80\x90z") == 1);
+	CU_ASSERT(gb_key_name_valid("a\xe2\x81\x9ez") == 1);
+	CU_ASSERT(gb_key_name_valid("a\xe3\x80\x81z") == 1);
 	/* Control characters U+007F-U+009F: not gongbao names, but C2SP names. */
 	const char *cc[] = { "a\x7fz", "a\xc2\x80z", "a\xc2\x9fz" };
 	for (size_t i = 0; i < sizeof cc / sizeof cc[0]; i++) {
@@ -151,8 +179,14 @@ static void test_key_id_vector(void)
 	CU_ASSERT(k.alg == GB_ALG_ED25519);
 	CU_ASSERT(k.keyid == 0xc74f20a3);
 	CU_ASSERT(gb_key_id("PeterNeumann", GB_ALG_ED25519, k.pk) == 0xc74f20a3);
-	/* The same key as a cosignature key has another id. */
-	CU_ASSERT(gb_key_id("PeterNeumann", GB_ALG_COSIGNATURE_V1, k.pk) != 0xc74f20a3);
+	/* The same key as a cosignature key has another id (spec/KEYS.md). */
+	CU_ASSERT(gb_key_id("PeterNeumann", GB_ALG_COSIGNATURE_V1, k.pk) == 0x18b9780b);
+	gb_pubkey w = k;
+	w.alg = GB_ALG_COSIGNATURE_V1;
+	w.keyid = 0x18b9780b;
+	char buf[GB_VKEY_MAX];
+	gb_vkey_format(&w, buf);
+	CU_ASSERT_STRING_EQUAL(buf, "PeterNeumann+18b9780b+BBpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
 	CU_ASSERT(gb_key_id("PeterNeumanN", GB_ALG_ED25519, k.pk) != 0xc74f20a3);
 
 	CU_ASSERT_FATAL(gb_vkey_parse(&k, vec(VECTORS, "second_vkey"), &err) == 0);
@@ -602,9 +636,8 @@ static void expect_keyfile(const char *text, size_t len, int code_public, int co
 	}
 }
 
-static void test_keyfile_malformed(void)
+static void test_keyfile_truncated(void)
 {
-	char t[2048];
 	const char *ex = EXAMPLE_KEYFILE;
 	size_t ex_len = strlen(ex);
 
@@ -617,6 +650,13 @@ static void test_keyfile_malformed(void)
 		CU_ASSERT(gb_keyfile_read_public(path, &pub, NULL) == GB_EKEYFILE);
 		CU_ASSERT(gb_keyfile_read(path, PASS, PASS_LEN, &sk, NULL) == GB_EKEYFILE);
 	}
+}
+
+static void test_keyfile_bad_lines(void)
+{
+	char t[2048];
+	const char *ex = EXAMPLE_KEYFILE;
+	size_t ex_len = strlen(ex);
 	expect_keyfile(ex, ex_len - 1, GB_EKEYFILE, GB_EKEYFILE, "line 5: has no final newline");
 	expect_keyfile(ex, 0, GB_EKEYFILE, GB_EKEYFILE, "line 1: missing");
 
@@ -675,6 +715,10 @@ static void test_keyfile_malformed(void)
 	replace(t, sizeof t, "v1\n", "v1\r\n");
 	expect_keyfile(t, strlen(t), GB_EKEYFILE, GB_EKEYFILE, "line 1");
 
+}
+
+static void test_keyfile_bad_files(void)
+{
 	/* Over GB_KEYFILE_MAX bytes. */
 	static char big[GB_KEYFILE_MAX + 2];
 	memset(big, 'x', sizeof big);
@@ -813,7 +857,9 @@ static void add_tests(CU_pSuite s)
 	CU_add_test(s, "key file spec example", test_keyfile_spec_example);
 	CU_add_test(s, "key file wrong passphrase", test_keyfile_wrong_passphrase);
 	CU_add_test(s, "key file exists", test_keyfile_exists);
-	CU_add_test(s, "malformed key files", test_keyfile_malformed);
+	CU_add_test(s, "truncated key files", test_keyfile_truncated);
+	CU_add_test(s, "malformed key file lines", test_keyfile_bad_lines);
+	CU_add_test(s, "oversized, missing and odd key files", test_keyfile_bad_files);
 	CU_add_test(s, "key file KDF bounds", test_keyfile_kdf_bounds);
 	CU_add_test(s, "tampered key files", test_keyfile_tampered);
 	CU_add_test(s, "cleanup", cleanup_tmpdir);

@@ -8,13 +8,16 @@
  *   "v" (uint, 1), "type" (str), "consortium" (str), "signer" (str),
  *   "id" (str, the client-chosen idempotency id), "time" (uint, Unix seconds)
  * and the type's own fields beside them. Bodies hold only maps, arrays,
- * strings, integers and booleans, so they map one-to-one onto JSON.
+ * strings, integers (within int64) and booleans, so they map one-to-one
+ * onto JSON.
  *
  * Each signature is Ed25519 over the domain-separated message
  *   "gongbao/entry/v1" 0x00 || body bytes
  * (the NUL can never occur in a C2SP note, so entry signatures and note
  * signatures cannot be confused). sigs[0] is by body.signer; any further
- * signatures are co-signatures by other participants, each signer once.
+ * signatures are co-signatures by other participants, each signer once,
+ * sorted by signer name (bytewise, as map keys), so that the same
+ * transaction with the same signatures is always the same bytes.
  *
  * Decoding checks structure, canonical form and limits only; whether the
  * signatures verify and the signers may sign is for the ledger and rules.
@@ -80,8 +83,9 @@ extern const gb_mp_limits gb_body_limits;
 
 /*
  * Decodes and checks an entry: size, canonical form of the envelope and the
- * body, limits, version, the common fields and their types, signature count
- * (1..GB_ENTRY_SIGS_MAX), sigs[0].signer == body.signer, no signer twice.
+ * body, limits, integers within int64, version, the common fields and their
+ * types, signature count (1..GB_ENTRY_SIGS_MAX), sigs[0].signer ==
+ * body.signer, no signer twice, co-signatures sorted by signer.
  * Returns 0 or a code (GB_ETOOBIG, GB_EMSGPACK, GB_ENONCANON, GB_EDEPTH,
  * GB_ETRAILING, GB_EVERSION, GB_EFIELD, GB_ENOSIG) with a message naming
  * the field. Pure: no allocation, no signature checks.
@@ -105,8 +109,13 @@ int gb_entry_verify_sig(const gb_entry *e, size_t i, const gb_pubkey *key,
 /*
  * Encodes a signed entry from a canonical body and the given keys (one
  * signature each, keys[0] first; their names are the signer ids) into out.
- * Checks the body with gb_body_limits first. Returns 0, GB_ETOOBIG or the
- * body's canonical-form error.
+ * The co-signatures (keys[1..]) are written sorted by signer name whatever
+ * their order in `keys`. Checks the body with gb_body_limits first, and the
+ * finished entry with gb_entry_decode, so it never writes an entry the
+ * decoder refuses. Returns 0, GB_ENOSIG (no key), GB_EINVAL (a key not
+ * Ed25519), GB_ETOOBIG, the body's canonical-form error, or the decoder's
+ * code (e.g. GB_EFIELD when keys[0] is not body.signer). *out_len is 0 on
+ * failure.
  */
 int gb_entry_sign(const uint8_t *body, size_t body_len,
 	const gb_seckey *const *keys, size_t key_count,

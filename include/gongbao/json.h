@@ -29,7 +29,9 @@ int gb_json_to_mp(const json_t *v, gb_mpw *w, gb_err *err);
 
 /*
  * Decodes one canonical value at p into a new JSON value (bin becomes a
- * base64 string). Returns NULL on malformed input or out of memory. The
+ * base64 string, nil becomes null). Returns NULL on malformed or
+ * non-canonical input, for an unsigned integer above INT64_MAX (JSON
+ * integers here are int64; no valid body holds one), or out of memory. The
  * caller owns the result (json_decref).
  */
 json_t *gb_mp_to_json(const uint8_t *p, size_t len);

@@ -127,7 +127,9 @@ size_t gb_vkey_format(const gb_pubkey *key, char buf[GB_VKEY_MAX]);
 /*
  * Parses a C2SP vkey. Accepts alg 0x01 and 0x04 with a 32-byte key; checks
  * that the key id in the text matches the one computed from name, alg and pk.
- * Returns 0 or GB_EVKEY with a message naming what is wrong.
+ * The key id may be upper or lower case hex (as Go); the base64 must be
+ * canonical (spec/KEYS.md section 4). Returns 0 or GB_EVKEY with a message
+ * naming what is wrong; on failure `key` is zeroed.
  */
 int gb_vkey_parse(gb_pubkey *key, const char *vkey, gb_err *err);
 
@@ -155,7 +157,9 @@ int gb_keyfile_read(const char *path, const char *passphrase, size_t pass_len,
 
 /*
  * Reads only the public part (name and vkey) of the key file at `path`,
- * without a passphrase. Returns 0, GB_EIO or GB_EKEYFILE.
+ * without a passphrase. Every line is still checked for form, but without
+ * the passphrase a vkey line swapped for another valid one cannot be
+ * detected (gb_keyfile_read detects it). Returns 0, GB_EIO or GB_EKEYFILE.
  */
 int gb_keyfile_read_public(const char *path, gb_pubkey *pub, gb_err *err);
 

@@ -10,8 +10,12 @@
  * signature by a witness key with alg 0x04 over
  *   "cosignature/v1\ntime " decimal timestamp "\n" || checkpoint text
  * whose signature bytes are timestamp (8 bytes BE) || Ed25519 signature.
+ * (Checked against c2sp.org/tlog-cosignature: the timestamp is POSIX seconds,
+ * at most 2^63-1, written in the message in decimal without leading zeros.)
+ * The formats as gongbao writes and accepts them are in spec/CHECKPOINT.md.
  *
- * Nothing here allocates; all text is in caller buffers.
+ * Nothing here allocates; all text is in caller buffers. Opening, signing
+ * and cosigning use about 20 KiB of stack for a note of GB_NOTE_MAX bytes.
  */
 #ifndef GONGBAO_NOTE_H
 #define GONGBAO_NOTE_H
@@ -94,9 +98,11 @@ int gb_note_add_signature(char *buf, size_t cap, size_t *note_len,
  * Returns 0 if at least one known signature verified and none failed;
  * GB_ENOTE if the note is malformed (including over GB_NOTE_MAX bytes or
  * GB_NOTE_SIGS_MAX signature lines); GB_ENOTESIG if a known signature does
- * not verify or no signature is by a known key (then `note` holds the parsed
- * note, every signature unverified); GB_EINVAL if two verifiers share a name
- * and key id (Go's "ambiguous key"). The message names the key.
+ * not verify or no signature is by a known key (in this last case only,
+ * `note` holds the parsed note with every signature unverified, as Go's
+ * UnverifiedNoteError; after any other failure it is zeroed); GB_EINVAL if
+ * two verifiers share a name and key id (Go's "ambiguous key"). The message
+ * names the key.
  */
 int gb_note_open(const char *msg, size_t len, const gb_pubkey *verifiers,
 	size_t verifier_count, gb_note *note, gb_err *err)
