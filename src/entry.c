@@ -260,7 +260,7 @@ static int decode_body(gb_entry *e, gb_err *err)
 /* Decodes signature i from the sigs array reader r into e->sigs[i]. */
 static int decode_sig(gb_mpr *r, gb_entry *e, size_t i, gb_err *err)
 {
-	char where[24], q[56];
+	char where[24], q[56], q2[56];
 	struct field f[3] = { { .name = "keyid" }, { .name = "sig" },
 		{ .name = "signer" } };
 	gb_entry_sig *s = &e->sigs[i];
@@ -283,8 +283,9 @@ static int decode_sig(gb_mpr *r, gb_entry *e, size_t i, gb_err *err)
 		return rc;
 	if (i == 0 && !str_same(s->signer, e->signer))
 		return gb_err_set(err, GB_EFIELD, "sigs[0]: signer '%s' is not "
-			"the body's signer", quoted(q, s->signer.ptr,
-			s->signer.len));
+			"the body's signer '%s'", quoted(q, s->signer.ptr,
+			s->signer.len), quoted(q2, e->signer.ptr,
+			e->signer.len));
 	for (size_t j = 0; j < i; j++) {
 		if (str_same(s->signer, e->sigs[j].signer))
 			return gb_err_set(err, GB_EFIELD, "%s: signer '%s' already "

@@ -458,15 +458,17 @@ int gb_ledger_create(const char *dir, const char *origin, const gb_pubkey *log_k
 	if (l == NULL)
 		return gb_err_set(err, GB_ENOMEM, "out of memory creating '%s'", dir);
 	snprintf(l->origin, sizeof l->origin, "%s", origin);
+	int existed = access(dir, F_OK) == 0;
 	int rc = gb_store_open(dir, GB_STORE_CREATE, opts ? opts->map_bytes : 0, &l->store, err);
+	if (rc == 0)
+		rc = create_in(l, log_key, charter, charter_len, err);
 	if (rc != 0) {
+		int made_files = l->store != NULL;
 		gb_ledger_close(l);
-		return rc;
-	}
-	rc = create_in(l, log_key, charter, charter_len, err);
-	if (rc != 0) {
-		gb_ledger_close(l);
-		remove_files(dir);
+		if (made_files) /* a store was made: it holds nothing of value */
+			remove_files(dir);
+		if (!existed)
+			rmdir(dir);
 		return rc;
 	}
 	*out = l;

@@ -100,6 +100,9 @@ static int check_dir(const char *dir, int flags, gb_err *err)
 		return gb_err_set(err, GB_EEXIST, "a ledger already exists in '%s'", dir);
 	if (!(flags & GB_STORE_CREATE) && !exists)
 		return gb_err_set(err, GB_ENOLEDGER, "no ledger in '%s' (no data.mdb)", dir);
+	/* An empty data.mdb holds nothing; opening it for writing would write to it. */
+	if (!(flags & GB_STORE_CREATE) && sb.st_size == 0)
+		return gb_err_set(err, GB_ENOLEDGER, "no ledger in '%s' (data.mdb is empty)", dir);
 	return 0;
 }
 

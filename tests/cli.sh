@@ -31,7 +31,7 @@ trap 'exit 143' TERM
 # Files the tests make live in $TMP/w; the outputs of the last command in $TMP.
 mkdir "$TMP/w" && cd "$TMP/w" || exit 1
 
-# The environment the commands run in: no terminal prompts, no default map size.
+# The environment the commands run in: no terminal prompts, the default map size.
 GONGBAO_PASSPHRASE=cli-test-passphrase
 GONGBAO_LEDGER=$TMP/ledger
 export GONGBAO_PASSPHRASE GONGBAO_LEDGER
@@ -67,7 +67,7 @@ t() {
 
 # The first line of the last command's stderr, for failure reports.
 errline() {
-	head -n 1 "$ERR" | cut -c 1-200
+	head -n 1 "$ERR" 2>/dev/null | cut -c 1-200
 }
 
 # check COND_CMD... : one check named $TN that passes when the command succeeds.
@@ -75,7 +75,7 @@ check() {
 	if "$@"; then
 		ok "$TN"
 	else
-		fail "$TN" "'$*' is false"
+		fail "$TN" "'$*' is false; last stderr: $(errline)"
 	fi
 }
 
@@ -110,7 +110,9 @@ expect_out() {
 	_want=$1
 	shift
 	run "$@"
-	if [ "$RC" -ne 0 ]; then
+	if [ -z "$_want" ]; then
+		fail "$TN" "nothing to compare with (an earlier step failed)"
+	elif [ "$RC" -ne 0 ]; then
 		fail "$TN" "exit $RC: $(errline)"
 	elif [ "$(cat "$OUT")" != "$_want" ]; then
 		fail "$TN" "printed '$(head -c 200 "$OUT")', want '$_want'"
@@ -185,7 +187,9 @@ WATCH=
 ledger_state() {
 	if "$GB" log --ledger "$WATCH" >"$TMP/state-log" 2>/dev/null &&
 		"$GB" checkpoint --ledger "$WATCH" >"$TMP/state-cp" 2>/dev/null; then
-		echo "$(lines "$TMP/state-log") $(sed -n 3p "$TMP/state-cp")"
+		_r=$(sed -n 3p "$TMP/state-cp")
+		[ -n "$_r" ] && echo "$(lines "$TMP/state-log") $_r" && return
+		echo ERROR
 	else
 		echo ERROR
 	fi
@@ -267,17 +271,18 @@ prng_hex() {
 
 # flip_byte FILE OFFSET: XORs one byte of FILE with 0x01 in place.
 flip_byte() {
-	_b=$(od -A n -j "$2" -N 1 -t u1 "$1" | tr -d ' ')
+	_b=$(od -A n -j "$2" -N 1 -t u1 "$1" 2>/dev/null | tr -d ' ')
+	[ -n "$_b" ] || return 1
 	_o=$(printf '%03o' $((_b ^ 1)))
 	printf "\\$_o" | dd of="$1" bs=1 seek="$2" count=1 conv=notrunc 2>/dev/null
 }
 
-# is_json FILE: the file holds JSON values (jq), or at least one '{...}' per line.
+# is_json FILE: the file parses as JSON (jq); without jq, it is one '{...}'.
 is_json() {
 	if [ -n "$JQ" ]; then
 		"$JQ" -e . "$1" >/dev/null 2>&1
 	else
-		! grep -v -q '^{.*}$' "$1" && [ -s "$1" ]
+		[ "$(tr -d ' \t\n' <"$1" | grep -c '^{.*}$')" -eq 1 ]
 	fi
 }
 
@@ -397,6 +402,16 @@ t "keygen rejects a name with a plus"
 expect_fail GB_EINVAL "$GB" keygen --name "picc+zs" --out keys/plus.sec
 t "keygen rejects a name with a plus: no key file made"
 check eval '[ ! -e keys/plus.sec ]'
+t "keygen with an empty passphrase"
+expect_fail GB_EINVAL env GONGBAO_PASSPHRASE= "$GB" keygen --name empty-pass --out keys/nopass.sec
+t "keygen with an empty passphrase: no key file made"
+check eval '[ ! -e keys/nopass.sec ]'
+t "keygen does not follow a symlink at --out"
+ln -s link-target.sec keys/link.sec
+expect_fail GB_EEXIST "$GB" keygen --name linked --out keys/link.sec
+t "keygen does not follow a symlink at --out: nothing written through it"
+check eval '[ ! -e keys/link-target.sec ]'
+rm -f keys/link.sec
 t "keygen rejects an empty name"
 expect_fail GB_EINVAL "$GB" keygen --name "" --out keys/empty.sec
 t "vkey --key of a file that is not a key"
@@ -450,6 +465,7 @@ init_fails() {
 		--origin "$ORIGIN" --log-key keys/log.sec --charter "$4" --key "$5"
 	t "init: $1: no data.mdb and no log.sec left behind"
 	check eval '[ ! -e "$_dir/data.mdb" ] && [ ! -e "$_dir/log.sec" ]'
+	t "init: $1"
 }
 init_fails "charter signed by a member's key" GB_ECHARTER bad1 charter.json keys/picc.sec
 init_fails "charter signed by the regulator's key" GB_ECHARTER bad2 charter.json keys/zseb.sec
@@ -468,6 +484,9 @@ printf '{"consortium": "zs-2026", "name": "x", "participants": [{"id": "zs-assoc
 init_fails "a participant twice" GB_ECHARTER bad8 charter-dup.json keys/assoc.sec
 printf '{"consortium": "zs-2026", "name": "x", "participants": []}' >charter-empty.json
 init_fails "no participants" GB_ECHARTER bad9 charter-empty.json keys/assoc.sec
+t "refused inits left no directory behind ('On failure nothing is left behind')"
+_left=$(for d in bad1 bad2 bad3 bad4 bad5 bad6 bad7 bad8 bad9; do [ -e "$d" ] && printf '%s ' "$d"; done)
+if [ -z "$_left" ]; then ok "$TN"; else fail "$TN" "left behind: $_left"; fi
 t "init: a missing charter file"
 expect_fail GB_EIO "$GB" init --ledger bad10 --origin "$ORIGIN" --log-key keys/log.sec \
 	--charter no-such.json --key keys/assoc.sec
@@ -516,7 +535,7 @@ check grep -q already "$ERR"
 unchanged
 
 t "post --json prints valid JSON with the index"
-printf '{"type":"memo","id":"json-001","text":"JSON output"}' >body.json
+printf '{"type":"memo","id":"json-001","time":1767225601,"text":"JSON output"}' >body.json
 run "$GB" post --json --key keys/picc.sec body.json
 check eval '[ "$RC" -eq 0 ] && [ "$(lines "$OUT")" -le 1 ] && is_json "$OUT" &&
 	grep -q "\"index\": *$NEXT[,}]" "$OUT" && grep -q "\"duplicate\": *false" "$OUT"'
@@ -624,7 +643,10 @@ E1_LEN=$(wc -c <fresh.bin)
 E1_LEN=$((E1_LEN))
 t "the fresh entry starts with map(2) 'body' bin8"
 check eval '[ "$(hexbyte "$H" 0)$(hexbyte "$H" 1)" = 82a4 ] && [ "$(hexbyte "$H" 6)" = c4 ]'
-BODY_LEN=$((0x$(hexbyte "$H" 7)))
+case $(hexbyte "$H" 7) in
+[0-9a-f][0-9a-f]) BODY_LEN=$((0x$(hexbyte "$H" 7))) ;;
+*) BODY_LEN=0 ;;
+esac
 BODY_OFF=8
 SIGS_OFF=$((BODY_OFF + BODY_LEN))
 t "the body is followed by 'sigs' array(1)"
@@ -645,7 +667,7 @@ bad() {
 
 t "the hex tools round-trip the fresh entry"
 bad "$H" fresh-again.bin
-check cmp -s fresh.bin fresh-again.bin
+check eval '[ -s fresh.bin ] && cmp -s fresh.bin fresh-again.bin'
 
 t "append: a flipped byte in the signature"
 cp fresh.bin bad-sig.bin
@@ -721,7 +743,7 @@ expect_out "$FRESH_INDEX" "$GB" append fresh.bin
 unchanged
 t "get --raw of the appended entry round-trips byte-exactly"
 "$GB" get "$FRESH_INDEX" --raw >fresh-back.bin 2>/dev/null
-check cmp -s fresh.bin fresh-back.bin
+check eval '[ -s fresh.bin ] && cmp -s fresh.bin fresh-back.bin'
 
 # ---- get and log ---------------------------------------------------------------------
 
@@ -744,7 +766,7 @@ t "append of entry 1 into the second ledger gets index 2"
 expect_out 2 "$GB" append --ledger "$L2" e1.bin
 t "get --raw from the second ledger round-trips byte-exactly"
 "$GB" get --ledger "$L2" 2 --raw >e1-from-2.bin 2>/dev/null
-check cmp -s e1.bin e1-from-2.bin
+check eval '[ -s e1.bin ] && cmp -s e1.bin e1-from-2.bin'
 t "get --json of the copy equals the original's but for the index"
 "$GB" get --ledger "$L2" 2 --json >e1-2.json 2>/dev/null
 check eval '[ "$(sed "s/^{\"index\":2,//" e1-2.json)" = "$(sed "s/^{\"index\":1,//" e1.json)" ] &&
@@ -773,7 +795,7 @@ while IFS= read -r _l; do
 done <log.json
 check eval '[ "$RC" -eq 0 ] && [ "$(lines log.json)" -eq "$NEXT" ] && [ "$_badlines" -eq 0 ]'
 t "log --json line 2 is get 1 --json"
-check eval '[ "$(sed -n 2p log.json)" = "$(cat e1.json)" ]'
+check eval '[ -s e1.json ] && [ "$(sed -n 2p log.json)" = "$(cat e1.json)" ]'
 t "log --start 2 --limit 3"
 run "$GB" log --start 2 --limit 3
 check eval '[ "$RC" -eq 0 ] && [ "$(cut -f 1 "$OUT" | tr "\n" " ")" = "2 3 4 " ]'
@@ -834,7 +856,7 @@ for off in $OFFSETS; do
 	flip_byte damaged/data.mdb $((off + 7))
 done
 t "the marked text is gone from the damaged copy"
-check eval '! grep -a -q "$MARK" damaged/data.mdb'
+check eval '[ -n "$OFFSETS" ] && ! grep -a -q "$MARK" damaged/data.mdb'
 t "get of the damaged entry"
 expect_fail GB_ECORRUPT "$GB" get --ledger damaged "$MARK_INDEX"
 t "get --raw of the damaged entry prints nothing"
@@ -853,12 +875,14 @@ while [ "$_i" -lt "$NEXT" ]; do
 	fi
 	"$GB" get --ledger damaged "$_i" --raw >damaged-entry.bin 2>/dev/null &&
 		"$GB" get "$_i" --raw >good-entry.bin 2>/dev/null &&
-		cmp -s damaged-entry.bin good-entry.bin && _readable=$((_readable + 1))
+		[ -s good-entry.bin ] && cmp -s damaged-entry.bin good-entry.bin &&
+		_readable=$((_readable + 1))
 	_i=$((_i + 1))
 done
 check eval '[ "$_readable" -eq $((NEXT - 1)) ]'
 t "the original ledger still reads the marked entry"
-expect_ok "$GB" get "$MARK_INDEX"
+run "$GB" get "$MARK_INDEX"
+check eval '[ "$RC" -eq 0 ] && grep -q "$MARK" "$OUT"'
 
 # ---- a full map ------------------------------------------------------------------------
 
@@ -888,11 +912,13 @@ t "posts into a $MAP-byte map end with GB_EMAPFULL"
 check eval '[ "$_full" -gt 1 ] && [ "$RC" -eq 1 ] && grep -q "^gongbao: GB_EMAPFULL: " "$ERR" && [ ! -s "$OUT" ]'
 t "after GB_EMAPFULL the log is as before the failed post"
 run env GONGBAO_MAP_SIZE=$MAP "$GB" log --ledger "$S"
-check eval '[ "$RC" -eq 0 ] && cmp -s "$OUT" small-log.txt && [ "$(lines "$OUT")" -eq "$_full" ]'
+check eval '[ "$_full" -gt 1 ] && [ "$RC" -eq 0 ] && cmp -s "$OUT" small-log.txt &&
+	[ "$(lines "$OUT")" -eq "$_full" ]'
 t "after GB_EMAPFULL the checkpoint root is as before"
 run env GONGBAO_MAP_SIZE=$MAP "$GB" checkpoint --ledger "$S"
 cp "$OUT" small-cp-after.txt
-check eval '[ "$RC" -eq 0 ] && [ "$(sed -n 2,3p small-cp-after.txt)" = "$(sed -n 2,3p small-cp.txt)" ]'
+check eval '[ "$RC" -eq 0 ] && [ "$(sed -n 2p small-cp-after.txt)" = "$_full" ] &&
+	[ "$(sed -n 2,3p small-cp-after.txt)" = "$(sed -n 2,3p small-cp.txt)" ]'
 t "after GB_EMAPFULL the checkpoint verifies"
 expect_ok "$GB" verify checkpoint --vkey "$V_LOG" small-cp-after.txt
 t "after GB_EMAPFULL every entry reads and checks against the tree"
@@ -903,7 +929,7 @@ while [ "$_i" -lt "$_full" ]; do
 		_readable=$((_readable + 1))
 	_i=$((_i + 1))
 done
-check eval '[ "$_readable" -eq "$_full" ]'
+check eval '[ "$_full" -gt 1 ] && [ "$_readable" -eq "$_full" ]'
 t "after GB_EMAPFULL an inclusion proof of the last entry verifies"
 GONGBAO_MAP_SIZE=$MAP "$GB" get --ledger "$S" $((_full - 1)) --raw >small-last.bin 2>/dev/null
 GONGBAO_MAP_SIZE=$MAP "$GB" prove inclusion --ledger "$S" $((_full - 1)) >small-incl.json 2>/dev/null
@@ -926,7 +952,7 @@ t "the root in the checkpoint is the root in an inclusion proof"
 "$GB" prove inclusion 1 >incl.json 2>/dev/null
 check grep -q "\"root\": *\"$(sed -n 3p cp.txt)\"" incl.json
 t "verify checkpoint with the log's vkey"
-expect_ok "$GB" verify checkpoint --vkey "$("$GB" vkey)" cp.txt
+expect_ok "$GB" verify checkpoint --vkey "$("$GB" vkey 2>/dev/null)" cp.txt
 t "verify checkpoint prints origin, size and root"
 check eval 'grep -q "$ORIGIN" "$OUT" && grep -q "$SIZE" "$OUT" && grep -q "$(sed -n 3p cp.txt)" "$OUT"'
 t "verify checkpoint from stdin"

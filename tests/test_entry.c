@@ -344,7 +344,7 @@ static void test_cosigned(void)
 	CU_ASSERT_EQUAL(gb_entry_sign(body_buf, bl, kp + 1, 1, entry_buf,
 		sizeof entry_buf, &n, &err), GB_EFIELD);
 	CU_ASSERT_STRING_EQUAL(err.msg,
-		"sigs[0]: signer 'member-1' is not the body's signer");
+		"sigs[0]: signer 'member-1' is not the body's signer 'picc-sh'");
 	const gb_seckey *twice[] = { &keys[0], &keys[1], &keys[0] };
 	CU_ASSERT_EQUAL(gb_entry_sign(body_buf, bl, twice, 3, entry_buf,
 		sizeof entry_buf, &n, &err), GB_EFIELD);

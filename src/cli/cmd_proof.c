@@ -150,6 +150,13 @@ static int prove_run(int argc, char **argv)
 	int is_incl = strcmp(kind, "inclusion") == 0, is_cons = strcmp(kind, "consistency") == 0;
 	if (!is_incl && !is_cons)
 		return cli_usage("prove", "unknown proof '%s': want inclusion or consistency", kind);
+	int rest = argc - optind - 1;
+	char **args = argv + optind + 1;
+	uint64_t n;
+	if (is_incl && (rest != 1 || cli_parse_u64(args[0], &n) != 0))
+		return cli_usage("prove", "prove inclusion: want one INDEX");
+	if (is_cons && (rest != 2 || cli_parse_u64(args[0], &n) != 0 || cli_parse_u64(args[1], &n) != 0))
+		return cli_usage("prove", "prove consistency: want OLD NEW (tree sizes)");
 	const char *dir = cli_ledger_dir(ledger_opt);
 	if (dir == NULL)
 		return cli_usage("prove", "want --ledger DIR (or GONGBAO_LEDGER)");
@@ -158,8 +165,6 @@ static int prove_run(int argc, char **argv)
 	gb_ledger *l;
 	if (gb_ledger_open(dir, &opts, &l, &err) != 0)
 		return cli_fail(&err);
-	int rest = argc - optind - 1;
-	char **args = argv + optind + 1;
 	int rc = is_incl ? prove_inclusion(l, rest, args, size, &err) : prove_consistency(l, rest, args, &err);
 	gb_ledger_close(l);
 	if (rc == GB_EUSAGE)
