@@ -50,7 +50,7 @@ LIB_A = $(BUILD)/libgongbao.a
 LIB_SO = $(BUILD)/libgongbao.so
 PROG = $(BUILD)/gongbao
 
-.PHONY: all deps deps-test demo demo-run test test-run check-unit check-cli check-interop \
+.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-cli check-interop \
         bench bench-run fuzz install uninstall clean
 
 all: $(LIB_A) $(LIB_SO) $(PROG) $(TOOL_BIN)
@@ -102,11 +102,15 @@ test: deps-test
 test-run:
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-install
 	@$(MAKE) --no-print-directory check-cli
 	@$(MAKE) --no-print-directory check-interop
 
 check-unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+
+check-install: all
+	@sh tests/install.sh
 
 check-cli: all
 	@sh tests/cli.sh $(PROG)

@@ -85,6 +85,16 @@ static bool id_char(uint8_t c)
 		c == '/' || c == '-';
 }
 
+int gb_id_valid(gb_str s)
+{
+	if (s.len == 0 || s.len > GB_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < s.len; i++)
+		if (!id_char((uint8_t)s.ptr[i]))
+			return 0;
+	return 1;
+}
+
 /* Checks an id-like string item (non-empty, at most len_max bytes of
  * id_char) and returns it in *out. `what` names it for messages. */
 static int check_id(const gb_mp_item *it, const char *what, size_t len_max,

@@ -56,21 +56,6 @@ static unsigned role_parse(gb_str s)
 	return 0;
 }
 
-/* The same character set as entry ids (spec/ENTRY.md). */
-static int id_valid(gb_str s)
-{
-	if (s.len == 0 || s.len > GB_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < s.len; i++) {
-		char c = s.ptr[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(c >= '0' && c <= '9') || strchr("._:/-", c) != NULL;
-		if (!ok || c == '\0')
-			return 0;
-	}
-	return 1;
-}
-
 static int cmp_str(const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t n = alen < blen ? alen : blen;
@@ -184,7 +169,7 @@ static int parse_participant(const uint8_t *p, size_t len, size_t n, gb_particip
 	rc = rc ? rc : get_str(p, len, fields[2], &vkey, GB_VKEY_MAX - 1, err);
 	if (rc != 0)
 		return gb_err_prefix(err, rc, "participants[%zu]: ", n);
-	if (!id_valid(id))
+	if (!gb_id_valid(id))
 		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: invalid id '%.*s'", n,
 			(int)id.len, id.ptr);
 	copy_str(out->id, sizeof out->id, id);

@@ -121,6 +121,12 @@ int gb_entry_sign(const uint8_t *body, size_t body_len,
 	const gb_seckey *const *keys, size_t key_count,
 	uint8_t *out, size_t cap, size_t *out_len, gb_err *err);
 
+/*
+ * Returns 1 if s is a valid id (also signer, consortium id, participant id):
+ * 1 to GB_ID_MAX bytes of [A-Za-z0-9._:/-]. Else 0.
+ */
+int gb_id_valid(gb_str s);
+
 /* Returns 1 if the borrowed string equals the NUL-terminated s. */
 int gb_str_eq(gb_str a, const char *s);
 

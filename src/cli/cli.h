@@ -69,6 +69,12 @@ const char *cli_ledger_dir(const char *opt);
 /* Options for opening a ledger (map size from GONGBAO_MAP_SIZE). */
 gb_ledger_opts cli_ledger_opts(int rdonly);
 
+/*
+ * Opens the ledger named by the --ledger value `opt` or GONGBAO_LEDGER,
+ * printing any error. Returns CLI_OK, CLI_FAIL or CLI_USAGE (for `cmd`).
+ */
+int cli_open_ledger(const char *cmd, const char *opt, int rdonly, gb_ledger **l);
+
 /* Parses a decimal uint64 argument; returns 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
 

@@ -111,13 +111,10 @@ static int vkey_run(int argc, char **argv)
 		puts(vkey);
 		return CLI_OK;
 	}
-	const char *dir = cli_ledger_dir(ledger_opt);
-	if (dir == NULL)
-		return cli_usage("vkey", "want --ledger DIR (or GONGBAO_LEDGER) or --key FILE");
-	gb_ledger_opts opts = cli_ledger_opts(1);
 	gb_ledger *l;
-	if (gb_ledger_open(dir, &opts, &l, &err) != 0)
-		return cli_fail(&err);
+	int rc = cli_open_ledger("vkey", ledger_opt, 1, &l);
+	if (rc != CLI_OK)
+		return rc;
 	gb_vkey_format(gb_ledger_log_key(l), vkey);
 	puts(vkey);
 	gb_ledger_close(l);

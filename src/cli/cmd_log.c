@@ -184,19 +184,6 @@ const struct cli_cmd cli_cmd_init = {
 	init_run,
 };
 
-/* Opens the ledger named by the option or GONGBAO_LEDGER; prints errors. */
-static int open_ledger(const char *cmd, const char *opt, int rdonly, gb_ledger **l)
-{
-	const char *dir = cli_ledger_dir(opt);
-	if (dir == NULL)
-		return cli_usage(cmd, "want --ledger DIR (or GONGBAO_LEDGER)");
-	gb_ledger_opts opts = cli_ledger_opts(rdonly);
-	gb_err err;
-	if (gb_ledger_open(dir, &opts, l, &err) != 0)
-		return cli_fail(&err);
-	return CLI_OK;
-}
-
 /* Appends one entry and prints its index (or a JSON result). */
 static int append_and_print(gb_ledger *l, const uint8_t *entry, size_t len, int json)
 {
@@ -246,7 +233,7 @@ static int post_run(int argc, char **argv)
 	if (key_path == NULL || optind != argc - 1)
 		return cli_usage("post", "want --key FILE.sec and one BODY.json (or - for stdin)");
 	gb_ledger *l;
-	int rc = open_ledger("post", ledger_opt, 0, &l);
+	int rc = cli_open_ledger("post", ledger_opt, 0, &l);
 	if (rc != CLI_OK)
 		return rc;
 	static gb_seckey keys[1 + COSIGN_MAX];
@@ -319,7 +306,7 @@ static int append_run(int argc, char **argv)
 	if (cli_read_input(argv[optind], GB_ENTRY_MAX, &entry, &len, &err) != 0)
 		return cli_fail(&err);
 	gb_ledger *l;
-	int rc = open_ledger("append", ledger_opt, 0, &l);
+	int rc = cli_open_ledger("append", ledger_opt, 0, &l);
 	if (rc == CLI_OK) {
 		rc = append_and_print(l, entry, len, json);
 		gb_ledger_close(l);
@@ -392,7 +379,7 @@ static int get_run(int argc, char **argv)
 	if (raw && json)
 		return cli_usage("get", "--raw and --json exclude each other");
 	gb_ledger *l;
-	int rc = open_ledger("get", ledger_opt, 1, &l);
+	int rc = cli_open_ledger("get", ledger_opt, 1, &l);
 	if (rc != CLI_OK)
 		return rc;
 	gb_err err;
@@ -481,7 +468,7 @@ static int log_run(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("log", "unexpected argument '%s'", argv[optind]);
 	gb_ledger *l;
-	int rc = open_ledger("log", ledger_opt, 1, &l);
+	int rc = cli_open_ledger("log", ledger_opt, 1, &l);
 	if (rc != CLI_OK)
 		return rc;
 	gb_err err;

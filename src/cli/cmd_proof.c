@@ -41,15 +41,15 @@ static int checkpoint_run(int argc, char **argv)
 		snprintf(default_key, sizeof default_key, "%s/log.sec", dir);
 		key_path = default_key;
 	}
-	gb_err err;
-	gb_ledger_opts opts = cli_ledger_opts(1);
 	gb_ledger *l;
-	if (gb_ledger_open(dir, &opts, &l, &err) != 0)
-		return cli_fail(&err);
+	int rc = cli_open_ledger("checkpoint", dir, 1, &l);
+	if (rc != CLI_OK)
+		return rc;
+	gb_err err;
 	gb_seckey key;
 	char note[GB_NOTE_MAX];
 	size_t len = 0;
-	int rc = cli_load_key(key_path, &key, &err);
+	rc = cli_load_key(key_path, &key, &err);
 	if (rc == 0) {
 		rc = gb_ledger_checkpoint(l, &key, note, sizeof note, &len, &err);
 		gb_seckey_wipe(&key);
@@ -157,15 +157,12 @@ static int prove_run(int argc, char **argv)
 		return cli_usage("prove", "prove inclusion: want one INDEX");
 	if (is_cons && (rest != 2 || cli_parse_u64(args[0], &n) != 0 || cli_parse_u64(args[1], &n) != 0))
 		return cli_usage("prove", "prove consistency: want OLD NEW (tree sizes)");
-	const char *dir = cli_ledger_dir(ledger_opt);
-	if (dir == NULL)
-		return cli_usage("prove", "want --ledger DIR (or GONGBAO_LEDGER)");
-	gb_err err;
-	gb_ledger_opts opts = cli_ledger_opts(1);
 	gb_ledger *l;
-	if (gb_ledger_open(dir, &opts, &l, &err) != 0)
-		return cli_fail(&err);
-	int rc = is_incl ? prove_inclusion(l, rest, args, size, &err) : prove_consistency(l, rest, args, &err);
+	int rc = cli_open_ledger("prove", ledger_opt, 1, &l);
+	if (rc != CLI_OK)
+		return rc;
+	gb_err err;
+	rc = is_incl ? prove_inclusion(l, rest, args, size, &err) : prove_consistency(l, rest, args, &err);
 	gb_ledger_close(l);
 	if (rc == GB_EUSAGE)
 		return cli_usage("prove", "%s", err.msg);

@@ -175,6 +175,18 @@ gb_ledger_opts cli_ledger_opts(int rdonly)
 	return opts;
 }
 
+int cli_open_ledger(const char *cmd, const char *opt, int rdonly, gb_ledger **l)
+{
+	const char *dir = cli_ledger_dir(opt);
+	if (dir == NULL)
+		return cli_usage(cmd, "want --ledger DIR (or GONGBAO_LEDGER)");
+	gb_ledger_opts opts = cli_ledger_opts(rdonly);
+	gb_err err;
+	if (gb_ledger_open(dir, &opts, l, &err) != 0)
+		return cli_fail(&err);
+	return CLI_OK;
+}
+
 int cli_parse_u64(const char *s, uint64_t *out)
 {
 	if (s == NULL || s[0] < '0' || s[0] > '9')
