@@ -49,6 +49,11 @@ static const struct code_text code_texts[] = {
 	{ "GB_ELMDB", "unexpected LMDB failure" },
 	{ "GB_EUSAGE", "bad usage" },
 	{ "GB_EVALUE", "value out of its allowed set or range" },
+	{ "GB_EOVERFLOW", "amount out of range" },
+	{ "GB_ETIME", "time outside the allowed window" },
+	{ "GB_ENOTFOUND", "referenced object not found" },
+	{ "GB_ESTATE", "object not in a state that allows this" },
+	{ "GB_EINVARIANT", "ledger invariant would break" },
 };
 
 _Static_assert(sizeof code_texts / sizeof code_texts[0] == -GB_ERROR_LAST,

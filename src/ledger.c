@@ -109,8 +109,8 @@ static int load_roster(gb_txn *txn, gb_roster *r, gb_err *err)
 {
 	const uint8_t *p;
 	size_t len;
-	int rc = gb_store_kv_get(txn, GB_KV_STATE, "roster", &p, &len, NULL);
-	if (rc == GB_ERANGE) {
+	int rc = gb_store_state_get(txn, "roster", GB_STORE_LATEST, &p, &len, NULL, NULL);
+	if (rc == GB_ENOTFOUND) {
 		memset(r, 0, sizeof *r);
 		return 0;
 	}
@@ -119,7 +119,7 @@ static int load_roster(gb_txn *txn, gb_roster *r, gb_err *err)
 	return gb_roster_decode(r, p, len, err);
 }
 
-static int store_roster(gb_txn *txn, const gb_roster *r, gb_err *err)
+static int store_roster(gb_txn *txn, const gb_roster *r, uint64_t index, gb_err *err)
 {
 	uint8_t *buf = malloc(ROSTER_ENCODED_MAX);
 	if (buf == NULL)
@@ -128,7 +128,7 @@ static int store_roster(gb_txn *txn, const gb_roster *r, gb_err *err)
 	gb_mpw_init(&w, buf, ROSTER_ENCODED_MAX);
 	gb_roster_encode(r, &w);
 	int rc = w.err ? gb_err_set(err, w.err, "roster too large to store")
-		       : gb_store_kv_put(txn, GB_KV_STATE, "roster", buf, w.len, err);
+		       : gb_store_state_put(txn, "roster", index, buf, w.len, err);
 	free(buf);
 	return rc;
 }
@@ -216,6 +216,8 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 	if (participants == 0) /* the charter made the roster */
 		*roster_changed = 1;
 	rc = check_sigs(it, keys, *roster_changed, err);
+	if (rc == 0 && participants == 0)
+		rc = store_roster(txn, &l->roster, *size, err);
 	rc = rc ? rc : gb_store_entry_append(txn, *size, in->ptr, in->len, err);
 	rc = rc ? rc : gb_merkle_frontier_append(&l->frontier, it->leaf_hash, gb_store_node_write, txn);
 	if (rc != 0)
@@ -267,8 +269,6 @@ static int ingest(gb_ledger *l, gb_txn *txn, struct batch *b, gb_append_result *
 	atomic_store(&b->stop, 1);
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(tids[i], NULL);
-	if (rc == 0 && roster_changed)
-		rc = store_roster(txn, &l->roster, err);
 	return rc;
 }
 
@@ -325,7 +325,7 @@ static int read_meta_str(gb_txn *txn, const char *key, char *out, size_t cap, gb
 {
 	const uint8_t *p;
 	size_t len;
-	int rc = gb_store_kv_get(txn, GB_KV_META, key, &p, &len, NULL);
+	int rc = gb_store_meta_get(txn, key, &p, &len, NULL);
 	if (rc != 0 || len == 0 || len >= cap || memchr(p, 0, len) != NULL)
 		return gb_err_set(err, GB_ECORRUPT, "ledger metadata '%s' is missing or invalid", key);
 	memcpy(out, p, len);
@@ -422,8 +422,8 @@ static int create_in(gb_ledger *l, const gb_pubkey *log_key, const uint8_t *char
 		return rc;
 	gb_bytes in = { charter, charter_len };
 	gb_append_result res;
-	rc = gb_store_kv_put(&txn, GB_KV_META, "origin", l->origin, strlen(l->origin), err);
-	rc = rc ? rc : gb_store_kv_put(&txn, GB_KV_META, "log_vkey", vkey, vkey_len, err);
+	rc = gb_store_meta_put(&txn, "origin", l->origin, strlen(l->origin), err);
+	rc = rc ? rc : gb_store_meta_put(&txn, "log_vkey", vkey, vkey_len, err);
 	rc = rc ? rc : append_in(l, &txn, &in, 1, &res, err);
 	if (rc != 0) {
 		gb_txn_abort(&txn);

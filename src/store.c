@@ -354,21 +354,15 @@ int gb_store_id_put(gb_txn *txn, const void *key, size_t key_len,
 	return rc ? lmdb_error(err, rc, "ids") : 0;
 }
 
-static MDB_dbi kv_dbi(gb_txn *txn, enum gb_store_kv db)
-{
-	assert(db == GB_KV_META || db == GB_KV_STATE);
-	return txn->store->dbi[db == GB_KV_META ? DB_META : DB_STATE];
-}
-
-int gb_store_kv_get(gb_txn *txn, enum gb_store_kv db, const char *key,
-	const uint8_t **p, size_t *len, gb_err *err)
+int gb_store_meta_get(gb_txn *txn, const char *key, const uint8_t **p, size_t *len,
+	gb_err *err)
 {
 	size_t klen = strlen(key);
 	assert(klen > 0 && klen <= GB_STORE_KEY_MAX);
 	MDB_val k = { klen, (void *)key }, v;
-	int rc = mdb_get(mtxn(txn), kv_dbi(txn, db), &k, &v);
+	int rc = mdb_get(mtxn(txn), txn->store->dbi[DB_META], &k, &v);
 	if (rc == MDB_NOTFOUND)
-		return gb_err_set(err, GB_ERANGE, "no value for '%s'", key);
+		return gb_err_set(err, GB_ERANGE, "no metadata '%s'", key);
 	if (rc != 0)
 		return lmdb_error(err, rc, key);
 	*p = v.mv_data;
@@ -376,13 +370,63 @@ int gb_store_kv_get(gb_txn *txn, enum gb_store_kv db, const char *key,
 	return 0;
 }
 
-int gb_store_kv_put(gb_txn *txn, enum gb_store_kv db, const char *key,
-	const void *p, size_t len, gb_err *err)
+int gb_store_meta_put(gb_txn *txn, const char *key, const void *p, size_t len,
+	gb_err *err)
 {
 	assert(!txn->rdonly);
 	size_t klen = strlen(key);
 	assert(klen > 0 && klen <= GB_STORE_KEY_MAX);
 	MDB_val k = { klen, (void *)key }, v = { len, (void *)p };
-	int rc = mdb_put(mtxn(txn), kv_dbi(txn, db), &k, &v, 0);
+	int rc = mdb_put(mtxn(txn), txn->store->dbi[DB_META], &k, &v, 0);
+	return rc ? lmdb_error(err, rc, key) : 0;
+}
+
+/* The versioned key: key, a NUL, the version as 8 bytes big-endian. */
+static size_t state_key(uint8_t out[GB_STORE_KEY_MAX], const char *key, uint64_t version)
+{
+	size_t klen = strlen(key);
+	assert(klen > 0 && klen + 9 <= GB_STORE_KEY_MAX);
+	memcpy(out, key, klen);
+	out[klen] = 0;
+	be64_put(out + klen + 1, version);
+	return klen + 9;
+}
+
+int gb_store_state_get(gb_txn *txn, const char *key, uint64_t as_of,
+	const uint8_t **p, size_t *len, uint64_t *version, gb_err *err)
+{
+	uint8_t kb[GB_STORE_KEY_MAX];
+	size_t klen = state_key(kb, key, as_of);
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(mtxn(txn), txn->store->dbi[DB_STATE], &cur);
+	if (rc != 0)
+		return lmdb_error(err, rc, "state");
+	MDB_val k = { klen, kb }, v;
+	/* The first key at or after (key, as_of); the version wanted is it or the one before. */
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && !(k.mv_size == klen && memcmp(k.mv_data, kb, klen) == 0))
+		rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != klen || memcmp(k.mv_data, kb, klen - 8) != 0)))
+		return GB_ENOTFOUND;
+	if (rc != 0)
+		return lmdb_error(err, rc, "state");
+	*p = v.mv_data;
+	*len = v.mv_size;
+	if (version != NULL)
+		*version = be64_get((const uint8_t *)k.mv_data + klen - 8);
+	return 0;
+}
+
+int gb_store_state_put(gb_txn *txn, const char *key, uint64_t version,
+	const void *p, size_t len, gb_err *err)
+{
+	assert(!txn->rdonly);
+	uint8_t kb[GB_STORE_KEY_MAX];
+	size_t klen = state_key(kb, key, version);
+	MDB_val k = { klen, kb }, v = { len, (void *)p };
+	int rc = mdb_put(mtxn(txn), txn->store->dbi[DB_STATE], &k, &v, 0);
 	return rc ? lmdb_error(err, rc, key) : 0;
 }

@@ -55,7 +55,12 @@ enum gb_error {
 	GB_ELMDB = -31,         /* unexpected LMDB failure */
 	GB_EUSAGE = -32,        /* bad command-line usage */
 	GB_EVALUE = -33,        /* a field's value is out of its allowed set or range */
-	GB_ERROR_LAST = -34     /* one past the last code; not an error */
+	GB_EOVERFLOW = -34,     /* an amount or a sum of amounts out of range */
+	GB_ETIME = -35,         /* a time outside the allowed window */
+	GB_ENOTFOUND = -36,     /* a referenced policy, claim or participant does not exist */
+	GB_ESTATE = -37,        /* the referenced object is not in a state that allows this */
+	GB_EINVARIANT = -38,    /* a ledger invariant would break (a bug, never user error) */
+	GB_ERROR_LAST = -39     /* one past the last code; not an error */
 };
 
 /* Longest message a gb_err carries, including the terminating NUL. */

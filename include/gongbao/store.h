@@ -7,7 +7,10 @@
  *   nodes    u64 BE stored index -> 32-byte hash         (MDB_APPEND; merkle.h)
  *   ids      signer 0x00 id      -> u64 BE index || SHA-256(entry)
  *   meta     name                -> value                (format, origin, log key)
- *   state    key                 -> value                (derived state, opaque here)
+ *   state    key 0x00 u64 BE version -> value            (derived state, opaque here)
+ * State keys are versioned: each put is stored as of the entry index that
+ * made it, and a read asks for the value as of an index, so any report can
+ * be taken as of any earlier point without replaying the log.
  * The store knows nothing of what entries mean: rules and state encodings
  * belong to the callers. Every failure maps to a GB_E* code; an LMDB map
  * that fills up is GB_EMAPFULL and the transaction must then be aborted.
@@ -113,18 +116,34 @@ int gb_store_id_get(gb_txn *txn, const void *key, size_t key_len,
 int gb_store_id_put(gb_txn *txn, const void *key, size_t key_len,
 	const gb_store_id *val, gb_err *err);
 
-/* Which key/value database: meta or state. */
-enum gb_store_kv { GB_KV_META = 0, GB_KV_STATE = 1 };
-
 /*
- * Reads a meta or state value; *p is valid until the transaction ends.
+ * Reads a metadata value; *p is valid until the transaction ends.
  * Returns 0, GB_ERANGE if absent, or GB_ELMDB.
  */
-int gb_store_kv_get(gb_txn *txn, enum gb_store_kv db, const char *key,
-	const uint8_t **p, size_t *len, gb_err *err);
+int gb_store_meta_get(gb_txn *txn, const char *key, const uint8_t **p, size_t *len,
+	gb_err *err);
 
-/* Writes a meta or state value, replacing any old one. */
-int gb_store_kv_put(gb_txn *txn, enum gb_store_kv db, const char *key,
+/* Writes a metadata value, replacing any old one. */
+int gb_store_meta_put(gb_txn *txn, const char *key, const void *p, size_t len,
+	gb_err *err);
+
+/* A state read for "the newest version". */
+#define GB_STORE_LATEST UINT64_MAX
+
+/*
+ * Reads state `key` as of entry index `as_of`: the newest version whose
+ * index is <= as_of. *p is valid until the next write or the end of the
+ * transaction; *version (may be NULL) gets that version's index. Returns 0,
+ * GB_ENOTFOUND if the key had no value then, or GB_ELMDB.
+ */
+int gb_store_state_get(gb_txn *txn, const char *key, uint64_t as_of,
+	const uint8_t **p, size_t *len, uint64_t *version, gb_err *err);
+
+/*
+ * Writes state `key` as of entry index `version` (replacing a value already
+ * written at that same version). Returns 0, GB_EMAPFULL or GB_ELMDB.
+ */
+int gb_store_state_put(gb_txn *txn, const char *key, uint64_t version,
 	const void *p, size_t len, gb_err *err);
 
 #ifdef __cplusplus
