@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -157,6 +158,24 @@ static int sync_tree(gb_ledger *l, gb_txn *txn, uint64_t *size, gb_err *err)
 	return 0;
 }
 
+/* The derived state the rules see: the store's, as of the entry being applied. */
+struct txn_state {
+	gb_txn *txn;
+	uint64_t index;
+};
+
+static int txn_state_get(void *ctx, const char *key, const uint8_t **val, size_t *len)
+{
+	struct txn_state *ts = ctx;
+	return gb_store_state_get(ts->txn, key, GB_STORE_LATEST, val, len, NULL, NULL);
+}
+
+static int txn_state_put(void *ctx, const char *key, const void *val, size_t len)
+{
+	struct txn_state *ts = ctx;
+	return gb_store_state_put(ts->txn, key, ts->index, val, len, NULL);
+}
+
 /* The idempotency key: signer, a NUL, id. */
 static size_t id_key(const gb_entry *e, uint8_t key[2 * GB_ID_MAX + 1])
 {
@@ -209,15 +228,19 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 	if (rc != GB_ERANGE)
 		return rc;
 	gb_pubkey keys[GB_ENTRY_SIGS_MAX];
-	size_t participants = l->roster.count;
-	rc = gb_rules_apply(&l->roster, *size, &it->e, keys, err);
+	struct txn_state ts = { txn, *size };
+	gb_state state = { &ts, txn_state_get, txn_state_put };
+	gb_rules_env env = { .roster = &l->roster, .state = &state, .index = *size,
+		.now = (uint64_t)time(NULL) };
+	rc = gb_rules_apply(&env, &it->e, keys, err);
 	if (rc != 0)
 		return rc;
-	if (participants == 0) /* the charter made the roster */
-		*roster_changed = 1;
+	/* Signatures made before a roster change were checked against the old roster. */
 	rc = check_sigs(it, keys, *roster_changed, err);
-	if (rc == 0 && participants == 0)
-		rc = store_roster(txn, &l->roster, *size, err);
+	if (env.roster_changed) {
+		*roster_changed = 1;
+		rc = rc ? rc : store_roster(txn, &l->roster, *size, err);
+	}
 	rc = rc ? rc : gb_store_entry_append(txn, *size, in->ptr, in->len, err);
 	rc = rc ? rc : gb_merkle_frontier_append(&l->frontier, it->leaf_hash, gb_store_node_write, txn);
 	if (rc != 0)

@@ -6,36 +6,38 @@
  * roster and copied in only once it is whole.
  */
 #include "gongbao/rules.h"
+#include "gongbao/money.h"
 
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define ROLE_ANY (GB_ROLE_ASSOCIATION | GB_ROLE_MEMBER | GB_ROLE_REGULATOR | GB_ROLE_WITNESS)
+#include "rules_internal.h"
 
 /* Fields every body has (spec/ENTRY.md). */
 static const char *const common_fields[] = {
 	"consortium", "id", "signer", "time", "type", "v", NULL
 };
 
-struct type_rule {
-	const char *type;
-	unsigned signer_roles;          /* roles that may sign it (sigs[0]) */
-	size_t sigs_max;                /* signatures it takes, co-signatures included */
-	const char *const *fields;      /* its own fields, besides the common ones */
-	int (*check)(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err);
-};
-
-static int check_charter(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err);
-static int check_memo(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err);
+static int apply_charter(gb_rules_env *env, const gb_entry *e, gb_err *err);
+static int apply_memo(gb_rules_env *env, const gb_entry *e, gb_err *err);
 
 static const char *const charter_fields[] = { "name", "participants", NULL };
 static const char *const memo_fields[] = { "doc_sha256", "text", NULL };
 
-/* The authority table: role x type. Keep in step with spec/RULES.md. */
-static const struct type_rule type_rules[] = {
-	{ "charter", GB_ROLE_ASSOCIATION, 1, charter_fields, check_charter },
-	{ "memo", ROLE_ANY, 1, memo_fields, check_memo },
+/* The log's own types; the consortium families add theirs (rules_*.c). */
+const struct gb_type_rule gb_rules_log[] = {
+	{ "charter", GB_ROLE_ASSOCIATION, 1, charter_fields, apply_charter },
+	{ "memo", ROLE_ANY, 1, memo_fields, apply_memo },
+};
+const size_t gb_rules_log_count = sizeof gb_rules_log / sizeof gb_rules_log[0];
+
+/* Every family's table: together, the authority table of spec/RULES.md. */
+static const struct {
+	const struct gb_type_rule *rules;
+	const size_t *count;
+} families[] = {
+	{ gb_rules_log, &gb_rules_log_count },
 };
 
 static const char *const role_names[] = { "association", "member", "regulator", "witness" };
@@ -127,8 +129,7 @@ static int check_known_fields(const gb_entry *e, const char *const *fields, gb_e
 	return 0;
 }
 
-/* Reads string field `key` of the map at [p, p+len) into *out. */
-static int get_str(const uint8_t *p, size_t len, const char *key, gb_str *out,
+int gb_field_str(const uint8_t *p, size_t len, const char *key, gb_str *out,
 	size_t max_len, gb_err *err)
 {
 	gb_mp_item it;
@@ -146,7 +147,7 @@ static int get_str(const uint8_t *p, size_t len, const char *key, gb_str *out,
 	return 0;
 }
 
-static void copy_str(char *dst, size_t cap, gb_str s)
+void gb_str_copy(char *dst, size_t cap, gb_str s)
 {
 	assert(s.len < cap);
 	memcpy(dst, s.ptr, s.len);
@@ -164,21 +165,21 @@ static int parse_participant(const uint8_t *p, size_t len, size_t n, gb_particip
 	if (gb_mpr_next(&rd, &it, NULL) != 0 || it.type != GB_MP_MAP || it.v.count != 3)
 		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: want a map of id, role, vkey", n);
 	gb_str id, role, vkey;
-	int rc = get_str(p, len, fields[0], &id, GB_ID_MAX, err);
-	rc = rc ? rc : get_str(p, len, fields[1], &role, 16, err);
-	rc = rc ? rc : get_str(p, len, fields[2], &vkey, GB_VKEY_MAX - 1, err);
+	int rc = gb_field_str(p, len, fields[0], &id, GB_ID_MAX, err);
+	rc = rc ? rc : gb_field_str(p, len, fields[1], &role, 16, err);
+	rc = rc ? rc : gb_field_str(p, len, fields[2], &vkey, GB_VKEY_MAX - 1, err);
 	if (rc != 0)
 		return gb_err_prefix(err, rc, "participants[%zu]: ", n);
 	if (!gb_id_valid(id))
 		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: invalid id '%.*s'", n,
 			(int)id.len, id.ptr);
-	copy_str(out->id, sizeof out->id, id);
+	gb_str_copy(out->id, sizeof out->id, id);
 	out->role = role_parse(role);
 	if (out->role == 0)
 		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: unknown role '%.*s'", n,
 			(int)role.len, role.ptr);
 	char vk[GB_VKEY_MAX];
-	copy_str(vk, sizeof vk, vkey);
+	gb_str_copy(vk, sizeof vk, vkey);
 	rc = gb_vkey_parse(&out->key, vk, err);
 	if (rc != 0)
 		return gb_err_prefix(err, GB_ECHARTER, "participants[%zu]: vkey: ", n);
@@ -228,8 +229,10 @@ static int parse_participants(gb_roster *r, const gb_entry *e, gb_err *err)
 }
 
 /* Entry 0: builds the roster from the charter; the charter certifies its own key. */
-static int check_charter(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err)
+static int apply_charter(gb_rules_env *env, const gb_entry *e, gb_err *err)
 {
+	gb_roster *r = env->roster;
+	uint64_t index = env->index;
 	if (index != 0 || r->count != 0)
 		return gb_err_set(err, GB_ECHARTER, "a charter must be entry 0, not entry %llu",
 			(unsigned long long)index);
@@ -237,20 +240,22 @@ static int check_charter(gb_roster *r, uint64_t index, const gb_entry *e, gb_err
 	if (next == NULL)
 		return gb_err_set(err, GB_ENOMEM, "out of memory reading the charter");
 	gb_str name;
-	int rc = get_str(e->body, e->body_len, "name", &name, GB_CONSORTIUM_NAME_MAX, err);
+	int rc = gb_field_str(e->body, e->body_len, "name", &name, GB_CONSORTIUM_NAME_MAX, err);
 	if (rc == 0)
 		rc = parse_participants(next, e, err);
 	if (rc == 0) {
-		copy_str(next->name, sizeof next->name, name);
-		copy_str(next->consortium, sizeof next->consortium, e->consortium);
+		gb_str_copy(next->name, sizeof next->name, name);
+		gb_str_copy(next->consortium, sizeof next->consortium, e->consortium);
 		const gb_participant *signer = gb_roster_find(next, e->signer);
 		if (signer == NULL || signer->role != GB_ROLE_ASSOCIATION)
 			rc = gb_err_set(err, GB_ECHARTER,
 				"the charter must be signed by an association it names, not '%.*s'",
 				(int)e->signer.len, e->signer.ptr);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		memcpy(r, next, sizeof *r);
+		env->roster_changed = 1;
+	}
 	free(next);
 	return rc;
 }
@@ -264,10 +269,10 @@ static int is_lower_hex(gb_str s)
 }
 
 /* A memo: free text with the optional SHA-256 of an attached document. */
-static int check_memo(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *err)
+static int apply_memo(gb_rules_env *env, const gb_entry *e, gb_err *err)
 {
 	gb_str text, sha;
-	int rc = get_str(e->body, e->body_len, "text", &text, GB_MEMO_TEXT_MAX, err);
+	int rc = gb_field_str(e->body, e->body_len, "text", &text, GB_MEMO_TEXT_MAX, err);
 	if (rc != 0)
 		return rc;
 	gb_mp_item it;
@@ -275,7 +280,7 @@ static int check_memo(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *e
 	size_t val_len;
 	if (gb_mp_map_get(e->body, e->body_len, "doc_sha256", &it, &val, &val_len) != 0)
 		return 0;
-	rc = get_str(e->body, e->body_len, "doc_sha256", &sha, 64, err);
+	rc = gb_field_str(e->body, e->body_len, "doc_sha256", &sha, 64, err);
 	if (rc != 0)
 		return rc;
 	if (sha.len != 64 || !is_lower_hex(sha))
@@ -284,16 +289,17 @@ static int check_memo(gb_roster *r, uint64_t index, const gb_entry *e, gb_err *e
 	return 0;
 }
 
-static const struct type_rule *find_type(gb_str type)
+static const struct gb_type_rule *find_type(gb_str type)
 {
-	for (size_t i = 0; i < sizeof type_rules / sizeof type_rules[0]; i++)
-		if (gb_str_eq(type, type_rules[i].type))
-			return &type_rules[i];
+	for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+		for (size_t i = 0; i < *families[f].count; i++)
+			if (gb_str_eq(type, families[f].rules[i].type))
+				return &families[f].rules[i];
 	return NULL;
 }
 
 /* Resolves the key of every signature, and checks the signer's role. */
-static int resolve_keys(const gb_roster *r, const struct type_rule *t, const gb_entry *e,
+static int resolve_keys(const gb_roster *r, const struct gb_type_rule *t, const gb_entry *e,
 	gb_pubkey keys[GB_ENTRY_SIGS_MAX], gb_err *err)
 {
 	for (size_t i = 0; i < e->sig_count; i++) {
@@ -314,15 +320,16 @@ static int resolve_keys(const gb_roster *r, const struct type_rule *t, const gb_
 	return 0;
 }
 
-int gb_rules_apply(gb_roster *r, uint64_t index, const gb_entry *e,
+int gb_rules_apply(gb_rules_env *env, const gb_entry *e,
 	gb_pubkey keys[GB_ENTRY_SIGS_MAX], gb_err *err)
 {
-	assert(r != NULL);
+	assert(env != NULL && env->roster != NULL);
 	assert(e != NULL && e->sig_count >= 1);
-	const struct type_rule *t = find_type(e->type);
+	gb_roster *r = env->roster;
+	const struct gb_type_rule *t = find_type(e->type);
 	if (t == NULL)
 		return gb_err_set(err, GB_ETYPE, "unknown type '%.*s'", (int)e->type.len, e->type.ptr);
-	if (r->count == 0 && t->check != check_charter)
+	if (r->count == 0 && t->apply != apply_charter)
 		return gb_err_set(err, GB_ECHARTER, "entry 0 must be a charter, not a '%s'", t->type);
 	if (r->count != 0 && !gb_str_eq(e->consortium, r->consortium))
 		return gb_err_set(err, GB_ECONSORTIUM, "consortium '%.*s' is not this ledger's '%s'",
@@ -333,15 +340,92 @@ int gb_rules_apply(gb_roster *r, uint64_t index, const gb_entry *e,
 	int rc = check_known_fields(e, t->fields, err);
 	if (rc != 0)
 		return rc;
-	if (t->check == check_charter) {
-		/* The charter names the keys that sign it: check, then resolve. */
-		rc = check_charter(r, index, e, err);
-		if (rc == 0 && (rc = resolve_keys(r, t, e, keys, err)) != 0)
+	if (t->apply == apply_charter) {
+		/* The charter names the keys that sign it: build, then resolve. */
+		rc = apply_charter(env, e, err);
+		if (rc == 0 && (rc = resolve_keys(r, t, e, keys, err)) != 0) {
 			memset(r, 0, sizeof *r); /* it was empty: leave it so */
+			env->roster_changed = 0;
+		}
 		return rc;
 	}
 	rc = resolve_keys(r, t, e, keys, err);
-	return rc ? rc : t->check(r, index, e, err);
+	return rc ? rc : t->apply(env, e, err);
+}
+
+int gb_field_str_opt(const uint8_t *p, size_t len, const char *key, gb_str *out,
+	size_t max_len, gb_err *err)
+{
+	gb_mp_item it;
+	out->ptr = NULL;
+	out->len = 0;
+	if (gb_mp_map_get(p, len, key, &it, NULL, NULL) != 0)
+		return 0;
+	return gb_field_str(p, len, key, out, max_len, err);
+}
+
+int gb_field_int(const uint8_t *p, size_t len, const char *key, int64_t min, int64_t max,
+	int64_t *out, gb_err *err)
+{
+	assert(min <= max);
+	gb_mp_item it;
+	if (gb_mp_map_get(p, len, key, &it, NULL, NULL) != 0)
+		return gb_err_set(err, GB_EFIELD, "missing field '%s'", key);
+	int64_t v;
+	if (it.type == GB_MP_INT)
+		v = it.v.i;
+	else if (it.type == GB_MP_UINT && it.v.u <= INT64_MAX)
+		v = (int64_t)it.v.u;
+	else
+		return gb_err_set(err, GB_EFIELD, "field '%s' must be an integer", key);
+	if (v < min || v > max)
+		return gb_err_set(err, GB_EVALUE, "field '%s' is %lld, want %lld to %lld", key,
+			(long long)v, (long long)min, (long long)max);
+	*out = v;
+	return 0;
+}
+
+int gb_field_int_opt(const uint8_t *p, size_t len, const char *key, int64_t min, int64_t max,
+	int64_t dflt, int64_t *out, gb_err *err)
+{
+	gb_mp_item it;
+	if (gb_mp_map_get(p, len, key, &it, NULL, NULL) != 0) {
+		*out = dflt;
+		return 0;
+	}
+	return gb_field_int(p, len, key, min, max, out, err);
+}
+
+int gb_field_fen(const uint8_t *p, size_t len, const char *key, int64_t *out, gb_err *err)
+{
+	int rc = gb_field_int(p, len, key, 0, INT64_MAX, out, err);
+	if (rc == GB_EVALUE)
+		return gb_err_set(err, GB_EVALUE, "field '%s' must not be negative", key);
+	if (rc == 0 && *out > GB_FEN_MAX)
+		return gb_err_set(err, GB_EOVERFLOW, "field '%s' is %lld fen, over the limit %lld",
+			key, (long long)*out, (long long)GB_FEN_MAX);
+	return rc;
+}
+
+int gb_field_raw(const uint8_t *p, size_t len, const char *key, enum gb_mp_type type,
+	const uint8_t **val, size_t *val_len, gb_mp_item *item, gb_err *err)
+{
+	gb_mp_item it;
+	if (gb_mp_map_get(p, len, key, &it, val, val_len) != 0)
+		return gb_err_set(err, GB_EFIELD, "missing field '%s'", key);
+	if (it.type != type)
+		return gb_err_set(err, GB_EFIELD, "field '%s' has the wrong type", key);
+	if (item != NULL)
+		*item = it;
+	return 0;
+}
+
+int gb_entry_sig_by(const gb_entry *e, const char *id)
+{
+	for (size_t i = 0; i < e->sig_count; i++)
+		if (gb_str_eq(e->sigs[i].signer, id))
+			return (int)i;
+	return -1;
 }
 
 void gb_roster_encode(const gb_roster *r, gb_mpw *w)
@@ -373,8 +457,8 @@ int gb_roster_decode(gb_roster *r, const uint8_t *p, size_t len, gb_err *err)
 	memset(r, 0, sizeof *r);
 	gb_str consortium, name;
 	int rc = gb_mp_check(p, len, &lim, err);
-	rc = rc ? rc : get_str(p, len, "consortium", &consortium, GB_ID_MAX, err);
-	rc = rc ? rc : get_str(p, len, "name", &name, GB_CONSORTIUM_NAME_MAX, err);
+	rc = rc ? rc : gb_field_str(p, len, "consortium", &consortium, GB_ID_MAX, err);
+	rc = rc ? rc : gb_field_str(p, len, "name", &name, GB_CONSORTIUM_NAME_MAX, err);
 	if (rc != 0)
 		return gb_err_prefix(err, GB_ECORRUPT, "stored roster: ");
 	/* Reuse the charter parser on a body-shaped view of the roster. */
@@ -389,7 +473,7 @@ int gb_roster_decode(gb_roster *r, const uint8_t *p, size_t len, gb_err *err)
 			err->code = GB_ECORRUPT;
 		return GB_ECORRUPT;
 	}
-	copy_str(r->consortium, sizeof r->consortium, consortium);
-	copy_str(r->name, sizeof r->name, name);
+	gb_str_copy(r->consortium, sizeof r->consortium, consortium);
+	gb_str_copy(r->name, sizeof r->name, name);
 	return 0;
 }

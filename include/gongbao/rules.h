@@ -19,6 +19,7 @@
 #include "gongbao/entry.h"
 #include "gongbao/error.h"
 #include "gongbao/keys.h"
+#include "gongbao/state.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,16 +67,27 @@ const gb_participant *gb_roster_find(const gb_roster *r, gb_str id);
  */
 const gb_pubkey *gb_roster_key(const gb_roster *r, const gb_entry *e, size_t i);
 
+/* Where an entry is applied: everything the rules may read and change. */
+typedef struct gb_rules_env {
+	gb_roster *roster;              /* participants and keys in force; changed by some types */
+	const gb_state *state;          /* derived state, changed by the types that post or record */
+	uint64_t index;                 /* the index the entry will get */
+	uint64_t now;                   /* seconds since the epoch at append; 0 while replaying */
+	int roster_changed;             /* set by a type that changed the roster */
+} gb_rules_env;
+
 /*
- * Checks entry `e`, to become entry number `index`, against the rules and
- * the roster `r`, and applies it to `r` if it changes the roster (the
- * charter). On success fills keys[0..e->sig_count) with the key that must
- * have made each signature (the caller verifies them) and returns 0. On
- * failure returns the code (GB_ETYPE, GB_EFIELD, GB_EVALUE, GB_ECHARTER,
+ * Checks entry `e`, to become entry env->index, against the rules, and
+ * applies it: to the roster (charter, participants) and to the derived
+ * state (the types that record or post). On success fills
+ * keys[0..e->sig_count) with the key that must have made each signature
+ * (the caller verifies them before committing) and returns 0. On failure
+ * returns the code (GB_ETYPE, GB_EFIELD, GB_EVALUE, GB_ECHARTER,
  * GB_ECONSORTIUM, GB_EUNKNOWNKEY, GB_EAUTH, GB_ENOSIG, ...) with a message
- * naming the field and value, and leaves `r` unchanged.
+ * naming the field and value; the roster is then unchanged, but the state
+ * may hold partial writes: the caller must discard the transaction.
  */
-int gb_rules_apply(gb_roster *r, uint64_t index, const gb_entry *e,
+int gb_rules_apply(gb_rules_env *env, const gb_entry *e,
 	gb_pubkey keys[GB_ENTRY_SIGS_MAX], gb_err *err);
 
 /*
