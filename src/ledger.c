@@ -38,6 +38,7 @@ struct gb_ledger {
 	char origin[GB_ORIGIN_MAX + 1];
 	gb_pubkey log_key;
 	int threads;
+	uint64_t clock_s;               /* 0: the system clock */
 	gb_merkle_frontier frontier;    /* valid for frontier.size entries */
 	gb_roster roster;               /* the roster in force after the last append */
 	gb_roster verify_roster;        /* read-only copy for the worker threads */
@@ -231,7 +232,7 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 	struct txn_state ts = { txn, *size };
 	gb_state state = { &ts, txn_state_get, txn_state_put };
 	gb_rules_env env = { .roster = &l->roster, .state = &state, .index = *size,
-		.now = (uint64_t)time(NULL) };
+		.now = l->clock_s ? l->clock_s : (uint64_t)time(NULL) };
 	rc = gb_rules_apply(&env, &it->e, keys, err);
 	if (rc != 0)
 		return rc;
@@ -385,6 +386,7 @@ static gb_ledger *ledger_new(const char *dir, const gb_ledger_opts *opts)
 		return NULL;
 	snprintf(l->dir, sizeof l->dir, "%s", dir);
 	l->threads = opts && opts->threads > 0 ? opts->threads : online_cores();
+	l->clock_s = opts ? opts->clock_s : 0;
 	if (l->threads > THREADS_MAX)
 		l->threads = THREADS_MAX;
 	gb_merkle_frontier_init(&l->frontier);
@@ -570,6 +572,25 @@ int gb_ledger_get(gb_ledger *l, uint64_t index, uint8_t **out, size_t *len,
 	}
 	if (rc == 0 && (*out = malloc(*len)) == NULL)
 		rc = gb_err_set(err, GB_ENOMEM, "out of memory for entry %llu", (unsigned long long)index);
+	if (rc == 0)
+		memcpy(*out, p, *len);
+	gb_txn_abort(&txn);
+	return rc;
+}
+
+int gb_ledger_state_get(gb_ledger *l, const char *key, uint64_t as_of, uint8_t **out,
+	size_t *len, gb_err *err)
+{
+	gb_txn txn;
+	const uint8_t *p;
+	int rc = gb_txn_begin(l->store, 1, &txn, err);
+	if (rc != 0)
+		return rc;
+	rc = gb_store_state_get(&txn, key, as_of, &p, len, NULL, err);
+	if (rc == GB_ENOTFOUND)
+		gb_err_set(err, rc, "no state '%s'", key);
+	if (rc == 0 && (*out = malloc(*len ? *len : 1)) == NULL)
+		rc = gb_err_set(err, GB_ENOMEM, "out of memory reading '%s'", key);
 	if (rc == 0)
 		memcpy(*out, p, *len);
 	gb_txn_abort(&txn);

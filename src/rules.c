@@ -22,7 +22,7 @@ static const char *const common_fields[] = {
 static int apply_charter(gb_rules_env *env, const gb_entry *e, gb_err *err);
 static int apply_memo(gb_rules_env *env, const gb_entry *e, gb_err *err);
 
-static const char *const charter_fields[] = { "name", "participants", NULL };
+static const char *const charter_fields[] = { "name", "params", "participants", "shares", NULL };
 static const char *const memo_fields[] = { "doc_sha256", "text", NULL };
 
 /* The log's own types; the consortium families add theirs (rules_*.c). */
@@ -38,6 +38,7 @@ static const struct {
 	const size_t *count;
 } families[] = {
 	{ gb_rules_log, &gb_rules_log_count },
+	{ gb_rules_members, &gb_rules_members_count },
 };
 
 static const char *const role_names[] = { "association", "member", "regulator", "witness" };
@@ -50,7 +51,7 @@ const char *gb_role_name(unsigned role)
 	return NULL;
 }
 
-static unsigned role_parse(gb_str s)
+unsigned gb_role_parse(gb_str s)
 {
 	for (unsigned i = 0; i < 4; i++)
 		if (gb_str_eq(s, role_names[i]))
@@ -89,7 +90,7 @@ const gb_pubkey *gb_roster_key(const gb_roster *r, const gb_entry *e, size_t i)
 {
 	assert(i < e->sig_count);
 	const gb_participant *p = gb_roster_find(r, e->sigs[i].signer);
-	if (p == NULL || p->key.keyid != e->sigs[i].keyid)
+	if (p == NULL || p->revoked || p->key.keyid != e->sigs[i].keyid)
 		return NULL;
 	return &p->key;
 }
@@ -99,6 +100,30 @@ static int in_list(const char *const *list, const uint8_t *p, size_t len)
 	for (size_t i = 0; list[i] != NULL; i++)
 		if (strlen(list[i]) == len && memcmp(list[i], p, len) == 0)
 			return 1;
+	return 0;
+}
+
+int gb_rules_known_keys(const uint8_t *p, size_t len, const char *const *allowed,
+	const char *where, gb_err *err)
+{
+	gb_mpr rd;
+	gb_mp_item it;
+	gb_mpr_init(&rd, p, len);
+	int rc = gb_mpr_next(&rd, &it, err);
+	if (rc != 0 || it.type != GB_MP_MAP)
+		return rc ? rc : gb_err_set(err, GB_EFIELD, "%s: not a map", where);
+	for (uint32_t i = 0; i < it.v.count; i++) {
+		gb_mp_item key;
+		rc = gb_mpr_next(&rd, &key, err);
+		if (rc != 0)
+			return rc;
+		if (key.type != GB_MP_STR || !in_list(allowed, key.v.str.ptr, key.v.str.len))
+			return gb_err_set(err, GB_EFIELD, "%s: unknown field '%.*s'", where,
+				(int)key.v.str.len, (const char *)key.v.str.ptr);
+		rc = gb_mpr_skip(&rd, GB_BODY_DEPTH_MAX, err);
+		if (rc != 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -155,15 +180,31 @@ void gb_str_copy(char *dst, size_t cap, gb_str s)
 }
 
 /* Parses one participant map at [p, p+len) into *out. */
+/* Reads an optional boolean flag of a stored participant. */
+static int stored_flag(const uint8_t *p, size_t len, const char *key)
+{
+	gb_mp_item it;
+	return gb_mp_map_get(p, len, key, &it, NULL, NULL) == 0 && it.type == GB_MP_BOOL && it.v.b;
+}
+
+/*
+ * Parses one participant map. A charter's has exactly id, role, vkey; a
+ * stored roster's (stored != 0) may also carry revoked and suspended flags.
+ */
 static int parse_participant(const uint8_t *p, size_t len, size_t n, gb_participant *out,
-	gb_err *err)
+	int stored, gb_err *err)
 {
 	static const char *const fields[] = { "id", "role", "vkey", NULL };
+	static const char *const stored_fields[] = { "id", "revoked", "role", "suspended", "vkey", NULL };
 	gb_mpr rd;
 	gb_mp_item it;
 	gb_mpr_init(&rd, p, len);
-	if (gb_mpr_next(&rd, &it, NULL) != 0 || it.type != GB_MP_MAP || it.v.count != 3)
+	if (gb_mpr_next(&rd, &it, NULL) != 0 || it.type != GB_MP_MAP ||
+	    gb_rules_known_keys(p, len, stored ? stored_fields : fields, "participant", NULL) != 0 ||
+	    (!stored && it.v.count != 3))
 		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: want a map of id, role, vkey", n);
+	out->revoked = stored && stored_flag(p, len, "revoked");
+	out->suspended = stored && stored_flag(p, len, "suspended");
 	gb_str id, role, vkey;
 	int rc = gb_field_str(p, len, fields[0], &id, GB_ID_MAX, err);
 	rc = rc ? rc : gb_field_str(p, len, fields[1], &role, 16, err);
@@ -174,7 +215,7 @@ static int parse_participant(const uint8_t *p, size_t len, size_t n, gb_particip
 		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: invalid id '%.*s'", n,
 			(int)id.len, id.ptr);
 	gb_str_copy(out->id, sizeof out->id, id);
-	out->role = role_parse(role);
+	out->role = gb_role_parse(role);
 	if (out->role == 0)
 		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: unknown role '%.*s'", n,
 			(int)role.len, role.ptr);
@@ -196,7 +237,7 @@ static int cmp_participant(const void *a, const void *b)
 }
 
 /* Parses the participants array of a charter body into r (unsorted on failure). */
-static int parse_participants(gb_roster *r, const gb_entry *e, gb_err *err)
+static int parse_participants(gb_roster *r, const gb_entry *e, int stored, gb_err *err)
 {
 	gb_mp_item it;
 	const uint8_t *val;
@@ -216,7 +257,7 @@ static int parse_participants(gb_roster *r, const gb_entry *e, gb_err *err)
 		rc = gb_mpr_skip(&rd, GB_BODY_DEPTH_MAX, err);
 		if (rc != 0)
 			return rc;
-		rc = parse_participant(start, (size_t)(rd.p - start), n, &r->p[n], err);
+		rc = parse_participant(start, (size_t)(rd.p - start), n, &r->p[n], stored, err);
 		if (rc != 0)
 			return rc;
 	}
@@ -242,7 +283,7 @@ static int apply_charter(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	gb_str name;
 	int rc = gb_field_str(e->body, e->body_len, "name", &name, GB_CONSORTIUM_NAME_MAX, err);
 	if (rc == 0)
-		rc = parse_participants(next, e, err);
+		rc = parse_participants(next, e, 0, err);
 	if (rc == 0) {
 		gb_str_copy(next->name, sizeof next->name, name);
 		gb_str_copy(next->consortium, sizeof next->consortium, e->consortium);
@@ -255,6 +296,11 @@ static int apply_charter(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	if (rc == 0) {
 		memcpy(r, next, sizeof *r);
 		env->roster_changed = 1;
+		rc = gb_members_charter_extras(env, e, err);
+		if (rc != 0) { /* it was empty: leave it so */
+			memset(r, 0, sizeof *r);
+			env->roster_changed = 0;
+		}
 	}
 	free(next);
 	return rc;
@@ -289,6 +335,22 @@ static int apply_memo(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	return 0;
 }
 
+/* The entry's time must be within the charter's skew of the ledger's clock (when it has one). */
+static int check_time(const gb_rules_env *env, const gb_entry *e, gb_err *err)
+{
+	if (env->now == 0)
+		return 0; /* replaying: the clock at append is not known */
+	gb_params pr;
+	int rc = gb_params_load(env->state, &pr, err);
+	if (rc != 0)
+		return rc;
+	uint64_t skew = (uint64_t)pr.skew_s;
+	if (e->time + skew < env->now || e->time > env->now + skew)
+		return gb_err_set(err, GB_ETIME, "time %llu is more than %llu s from the ledger's clock %llu",
+			(unsigned long long)e->time, (unsigned long long)skew, (unsigned long long)env->now);
+	return 0;
+}
+
 static const struct gb_type_rule *find_type(gb_str type)
 {
 	for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
@@ -308,6 +370,11 @@ static int resolve_keys(const gb_roster *r, const struct gb_type_rule *t, const 
 		if (p == NULL)
 			return gb_err_set(err, GB_EUNKNOWNKEY, "signature %zu: '%.*s' is not a participant",
 				i, (int)s->signer.len, s->signer.ptr);
+		if (p->revoked)
+			return gb_err_set(err, GB_EUNKNOWNKEY, "signature %zu: the key of '%s' is revoked",
+				i, p->id);
+		if (p->suspended)
+			return gb_err_set(err, GB_EAUTH, "signature %zu: member '%s' is suspended", i, p->id);
 		if (p->key.keyid != s->keyid)
 			return gb_err_set(err, GB_EUNKNOWNKEY,
 				"signature %zu: key %08x is not the key of '%s' (%08x)", i,
@@ -343,14 +410,16 @@ int gb_rules_apply(gb_rules_env *env, const gb_entry *e,
 	if (t->apply == apply_charter) {
 		/* The charter names the keys that sign it: build, then resolve. */
 		rc = apply_charter(env, e, err);
-		if (rc == 0 && (rc = resolve_keys(r, t, e, keys, err)) != 0) {
+		if (rc == 0 && ((rc = resolve_keys(r, t, e, keys, err)) != 0 ||
+				(rc = check_time(env, e, err)) != 0)) {
 			memset(r, 0, sizeof *r); /* it was empty: leave it so */
 			env->roster_changed = 0;
 		}
 		return rc;
 	}
 	rc = resolve_keys(r, t, e, keys, err);
-	return rc ? rc : t->apply(env, e, err);
+	rc = rc ? rc : t->apply(env, e, err);
+	return rc ? rc : check_time(env, e, err);
 }
 
 int gb_field_str_opt(const uint8_t *p, size_t len, const char *key, gb_str *out,
@@ -441,11 +510,20 @@ void gb_roster_encode(const gb_roster *r, gb_mpw *w)
 	for (size_t i = 0; i < r->count; i++) {
 		char vk[GB_VKEY_MAX];
 		gb_vkey_format(&r->p[i].key, vk);
-		gb_mpw_map(w, 3);
+		const gb_participant *p = &r->p[i];
+		gb_mpw_map(w, 3 + (uint32_t)(p->revoked != 0) + (uint32_t)(p->suspended != 0));
 		gb_mpw_cstr(w, "id");
-		gb_mpw_cstr(w, r->p[i].id);
+		gb_mpw_cstr(w, p->id);
+		if (p->revoked) {
+			gb_mpw_cstr(w, "revoked");
+			gb_mpw_bool(w, true);
+		}
 		gb_mpw_cstr(w, "role");
-		gb_mpw_cstr(w, gb_role_name(r->p[i].role));
+		gb_mpw_cstr(w, gb_role_name(p->role));
+		if (p->suspended) {
+			gb_mpw_cstr(w, "suspended");
+			gb_mpw_bool(w, true);
+		}
 		gb_mpw_cstr(w, "vkey");
 		gb_mpw_cstr(w, vk);
 	}
@@ -465,7 +543,7 @@ int gb_roster_decode(gb_roster *r, const uint8_t *p, size_t len, gb_err *err)
 	gb_entry view = { 0 };
 	view.body = p;
 	view.body_len = len;
-	rc = parse_participants(r, &view, err);
+	rc = parse_participants(r, &view, 1, err);
 	if (rc != 0) {
 		memset(r, 0, sizeof *r);
 		gb_err_prefix(err, rc, "stored roster: ");

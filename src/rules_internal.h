@@ -57,8 +57,20 @@ void gb_str_copy(char *dst, size_t cap, gb_str s);
 /* Index of the signature by participant `id` on e, or -1. */
 int gb_entry_sig_by(const gb_entry *e, const char *id);
 
+/* Parses a role name; 0 if unknown. */
+unsigned gb_role_parse(gb_str s);
+
+/* Rejects any key of the map at [p, p+len) not in `allowed` (GB_EFIELD, naming `where`). */
+int gb_rules_known_keys(const uint8_t *p, size_t len, const char *const *allowed,
+	const char *where, gb_err *err);
+
+/* The charter's params and shares: checked and stored (rules_members.c). */
+int gb_members_charter_extras(gb_rules_env *env, const gb_entry *e, gb_err *err);
+
 /* The rule families' type tables, joined in rules.c. */
 extern const struct gb_type_rule gb_rules_log[];        /* charter, memo */
 extern const size_t gb_rules_log_count;
+extern const struct gb_type_rule gb_rules_members[];    /* participants, keys, shares */
+extern const size_t gb_rules_members_count;
 
 #endif

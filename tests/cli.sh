@@ -12,6 +12,9 @@
 # base64; jq is used when present. Everything happens in a temporary directory.
 # Prints one line per check and ends with 'cli: N passed, M failed'.
 set -u
+# The ledger clock the fixed times in these tests are near (2026-01-01).
+GONGBAO_CLOCK=1767225600
+export GONGBAO_CLOCK
 
 GB=${1:-build/gongbao}
 case $GB in

@@ -22,6 +22,8 @@
 #include "gongbao/store.h"
 
 static gb_seckey k_assoc, k_picc, k_reg, k_stranger, k_log;
+/* The ledger's clock in these tests: the entries' times are near it. */
+static const gb_ledger_opts clock_opts = { .clock_s = 1767225650 };
 static char tmp_root[] = "/tmp/gb-test-ledger-XXXXXX";
 static int dir_seq;
 
@@ -121,7 +123,7 @@ static gb_ledger *new_ledger(char *dir, size_t cap, size_t map_bytes)
 	new_dir(dir, cap);
 	uint8_t buf[GB_ENTRY_MAX];
 	size_t len = charter(buf, sizeof buf, &k_assoc);
-	gb_ledger_opts opts = { .map_bytes = map_bytes };
+	gb_ledger_opts opts = { .map_bytes = map_bytes, .clock_s = clock_opts.clock_s };
 	gb_ledger *l = NULL;
 	gb_err err;
 	int rc = gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, &opts, &l, &err);
@@ -165,7 +167,7 @@ static void test_create_and_roster(void)
 	gb_ledger_close(l);
 	/* Reopened, the same roster comes back from the state database. */
 	gb_err err;
-	CU_ASSERT_FATAL(gb_ledger_open(dir, NULL, &l, &err) == 0);
+	CU_ASSERT_FATAL(gb_ledger_open(dir, &clock_opts, &l, &err) == 0);
 	CU_ASSERT_EQUAL(gb_ledger_roster(l)->count, 3);
 	CU_ASSERT_EQUAL(size_of(l), 1);
 	gb_ledger_close(l);
@@ -269,6 +271,14 @@ static void test_rejections(void)
 	len = make_entry_keys(buf, sizeof buf, "{\"v\":1,\"type\":\"memo\",\"consortium\":\"zs-2026\","
 		"\"signer\":\"picc-zs\",\"id\":\"2\",\"time\":1,\"text\":\"x\"}", two, 2);
 	CU_ASSERT_EQUAL(append1(l, buf, len, NULL, &err), GB_EFIELD);
+
+	/* A time more than the skew (default one day) from the ledger's clock. */
+	len = make_entry(buf, sizeof buf, "{\"v\":1,\"type\":\"memo\",\"consortium\":\"zs-2026\","
+		"\"signer\":\"picc-zs\",\"id\":\"late\",\"time\":1767312051,\"text\":\"x\"}", &k_picc);
+	CU_ASSERT_EQUAL(append1(l, buf, len, NULL, &err), GB_ETIME);
+	len = make_entry(buf, sizeof buf, "{\"v\":1,\"type\":\"memo\",\"consortium\":\"zs-2026\","
+		"\"signer\":\"picc-zs\",\"id\":\"early\",\"time\":1767139249,\"text\":\"x\"}", &k_picc);
+	CU_ASSERT_EQUAL(append1(l, buf, len, NULL, &err), GB_ETIME);
 
 	/* Not MessagePack at all, and trailing bytes after a good entry. */
 	CU_ASSERT_NOT_EQUAL(append1(l, (const uint8_t *)"hello", 5, NULL, &err), 0);
@@ -406,13 +416,13 @@ static void test_reopen_continues_tree(void)
 	}
 	CU_ASSERT_FATAL(gb_ledger_root(l, 7, before, NULL) == 0);
 	gb_ledger_close(l);
-	CU_ASSERT_FATAL(gb_ledger_open(dir, NULL, &l, &err) == 0);
+	CU_ASSERT_FATAL(gb_ledger_open(dir, &clock_opts, &l, &err) == 0);
 	CU_ASSERT_FATAL(gb_ledger_root(l, 7, after, NULL) == 0);
 	CU_ASSERT_EQUAL(memcmp(before, after, GB_HASH_BYTES), 0);
 	CU_ASSERT_EQUAL_FATAL(append1(l, buf, memo(buf, sizeof buf, &k_reg, "r-6", "r"), NULL, &err), 0);
 	/* Two handles on one ledger: the second sees the first's appends. */
 	gb_ledger *l2;
-	CU_ASSERT_FATAL(gb_ledger_open(dir, NULL, &l2, &err) == 0);
+	CU_ASSERT_FATAL(gb_ledger_open(dir, &clock_opts, &l2, &err) == 0);
 	CU_ASSERT_EQUAL_FATAL(append1(l2, buf, memo(buf, sizeof buf, &k_reg, "r-7", "r"), NULL, &err), 0);
 	gb_append_result res;
 	CU_ASSERT_EQUAL_FATAL(append1(l, buf, memo(buf, sizeof buf, &k_reg, "r-8", "r"), &res, &err), 0);
@@ -455,7 +465,7 @@ static void test_map_full(void)
 	uint64_t size = size_of(l);
 	CU_ASSERT_EQUAL(size, 1 + 64 * (uint64_t)(batches - 1));
 	gb_ledger_close(l);
-	CU_ASSERT_FATAL(gb_ledger_open(dir, NULL, &l, &err) == 0);
+	CU_ASSERT_FATAL(gb_ledger_open(dir, &clock_opts, &l, &err) == 0);
 	CU_ASSERT_EQUAL(size_of(l), size);
 	uint8_t *e;
 	size_t elen;
@@ -495,7 +505,7 @@ static void test_damaged_files(void)
 	gb_ledger_close(l);
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
 	CU_ASSERT_EQUAL_FATAL(flip_in_file(path, "UNIQUE-NEEDLE-TEXT"), 0);
-	CU_ASSERT_FATAL(gb_ledger_open(dir, NULL, &l, &err) == 0);
+	CU_ASSERT_FATAL(gb_ledger_open(dir, &clock_opts, &l, &err) == 0);
 	uint8_t *e;
 	size_t elen;
 	CU_ASSERT_EQUAL(gb_ledger_get(l, 1, &e, &elen, &err), GB_ECORRUPT);
@@ -514,17 +524,17 @@ static void test_damaged_files(void)
 	for (int i = 0; i < 20000; i++)
 		fputc(i * 7 & 0xff, f);
 	fclose(f);
-	CU_ASSERT_EQUAL(gb_ledger_open(dir2, NULL, &l, &err), GB_ECORRUPT);
+	CU_ASSERT_EQUAL(gb_ledger_open(dir2, &clock_opts, &l, &err), GB_ECORRUPT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, dir2));
 
 	/* No directory, an empty directory, a ledger already there. */
 	snprintf(path, sizeof path, "%s/nowhere", tmp_root);
-	CU_ASSERT_EQUAL(gb_ledger_open(path, NULL, &l, &err), GB_ENOLEDGER);
+	CU_ASSERT_EQUAL(gb_ledger_open(path, &clock_opts, &l, &err), GB_ENOLEDGER);
 	new_dir(dir2, sizeof dir2);
 	mkdir(dir2, 0755);
-	CU_ASSERT_EQUAL(gb_ledger_open(dir2, NULL, &l, &err), GB_ENOLEDGER);
+	CU_ASSERT_EQUAL(gb_ledger_open(dir2, &clock_opts, &l, &err), GB_ENOLEDGER);
 	size_t len = charter(buf, sizeof buf, &k_assoc);
-	CU_ASSERT_EQUAL(gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, NULL, &l, &err), GB_EEXIST);
+	CU_ASSERT_EQUAL(gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, &clock_opts, &l, &err), GB_EEXIST);
 }
 
 /* A failed create leaves nothing behind, so it can be tried again. */
@@ -537,15 +547,15 @@ static void test_create_failures(void)
 	gb_err err;
 	gb_ledger *l = NULL;
 	size_t len = charter(buf, sizeof buf, &k_picc);
-	CU_ASSERT_EQUAL(gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, NULL, &l, &err), GB_ECHARTER);
+	CU_ASSERT_EQUAL(gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, &clock_opts, &l, &err), GB_ECHARTER);
 	CU_ASSERT_PTR_NULL(l);
 	snprintf(path, sizeof path, "%s/data.mdb", dir);
 	CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);
 	len = memo(buf, sizeof buf, &k_assoc, "x", "not a charter");
-	CU_ASSERT_EQUAL(gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, NULL, &l, &err), GB_ECHARTER);
+	CU_ASSERT_EQUAL(gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, &clock_opts, &l, &err), GB_ECHARTER);
 	len = charter(buf, sizeof buf, &k_assoc);
-	CU_ASSERT_EQUAL(gb_ledger_create(dir, "bad origin", &k_log.pub, buf, len, NULL, &l, &err), GB_EINVAL);
-	CU_ASSERT_EQUAL_FATAL(gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, NULL, &l, &err), 0);
+	CU_ASSERT_EQUAL(gb_ledger_create(dir, "bad origin", &k_log.pub, buf, len, &clock_opts, &l, &err), GB_EINVAL);
+	CU_ASSERT_EQUAL_FATAL(gb_ledger_create(dir, "gongbao.test/zs", &k_log.pub, buf, len, &clock_opts, &l, &err), 0);
 	gb_ledger_close(l);
 }
 

@@ -39,8 +39,9 @@ JSON
 	--charter "$DIR/charter.json" --key "$DIR/keys/zs-assoc.sec"
 
 step "signed memos from the members and the regulator"
+NOW=$(date +%s) # one time for all, so that a repeated post is byte-identical
 post() { # KEY ID TEXT
-	printf '{"type":"memo","id":"%s","time":1767225600,"text":"%s"}' "$2" "$3" |
+	printf '{"type":"memo","id":"%s","time":%s,"text":"%s"}' "$2" "$NOW" "$3" |
 		"$GB" post --key "$DIR/keys/$1.sec" -
 }
 printf 'entry %s\n' "$(post picc-zs picc-2026-001 'Lead insurer: 2026 underwriting plan filed')"

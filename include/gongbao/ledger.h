@@ -42,6 +42,9 @@ typedef struct gb_ledger_opts {
 	size_t map_bytes;       /* LMDB map size; 0 means GB_STORE_MAP_DEFAULT */
 	int threads;            /* signature threads; 0 means one per online core */
 	int rdonly;             /* open read-only */
+	uint64_t clock_s;       /* the clock entries' times are checked against (Unix
+	                         * seconds); 0 means the system clock. For tests and
+	                         * for loading historical records. */
 } gb_ledger_opts;
 
 /* What happened to one entry of a batch. */
@@ -94,6 +97,14 @@ int gb_ledger_append(gb_ledger *l, const gb_bytes *entries, size_t count,
  */
 int gb_ledger_get(gb_ledger *l, uint64_t index, uint8_t **out, size_t *len,
 	gb_err *err);
+
+/*
+ * Copies the derived-state value of `key` as of entry index `as_of`
+ * (GB_STORE_LATEST for now) into a new buffer (*out, *len; the caller frees
+ * it). Returns 0, GB_ENOTFOUND if the key had no value then, or a code.
+ */
+int gb_ledger_state_get(gb_ledger *l, const char *key, uint64_t as_of, uint8_t **out,
+	size_t *len, gb_err *err);
 
 /* The tree root after the first `size` entries (size <= the log's size). */
 int gb_ledger_root(gb_ledger *l, uint64_t size, uint8_t root[GB_HASH_BYTES],

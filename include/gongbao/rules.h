@@ -44,7 +44,23 @@ typedef struct gb_participant {
 	char id[GB_ID_MAX + 1];
 	unsigned role;                  /* one enum gb_role */
 	gb_pubkey key;                  /* alg GB_ALG_ED25519, key.name == id */
+	int suspended;                  /* a suspended member signs nothing until readmitted */
+	int revoked;                    /* its key is revoked: it signs nothing until rotated */
 } gb_participant;
+
+/* The consortium's parameters (spec/TRANSACTIONS.md section 6), from the charter. */
+typedef struct gb_params {
+	int64_t setaside_bps;
+	int64_t setaside_min_bps;
+	int64_t setaside_max_bps;
+	int64_t limit_floor_fen;
+	int64_t commission_cap_bps;
+	int below_floor_flag;           /* 1: "flag", 0: "reject" */
+	int64_t skew_s;
+} gb_params;
+
+/* Reads the parameters from the state (the defaults if the charter set none). */
+int gb_params_load(const gb_state *st, gb_params *out, gb_err *err);
 
 /* The participants in force, sorted by id. Empty (count 0) before entry 0. */
 typedef struct gb_roster {

@@ -75,6 +75,9 @@ gb_ledger_opts cli_ledger_opts(int rdonly);
  */
 int cli_open_ledger(const char *cmd, const char *opt, int rdonly, gb_ledger **l);
 
+/* The clock: GONGBAO_CLOCK if set, else the system's (Unix seconds). */
+uint64_t cli_now(void);
+
 /* Parses a decimal uint64 argument; returns 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
 

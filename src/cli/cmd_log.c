@@ -66,7 +66,7 @@ static int build_entry(const char *path, const char *consortium, const char *typ
 	}
 	rc = fill_int(body, "v", GB_ENTRY_VERSION, err);
 	rc = rc ? rc : fill_str(body, "signer", keys[0]->pub.name, err);
-	rc = rc ? rc : fill_int(body, "time", (json_int_t)time(NULL), err);
+	rc = rc ? rc : fill_int(body, "time", (json_int_t)cli_now(), err);
 	/* A consortium that differs is for the rules to reject (GB_ECONSORTIUM). */
 	if (rc == 0 && consortium != NULL && json_object_get(body, "consortium") == NULL)
 		rc = fill_str(body, "consortium", consortium, err);

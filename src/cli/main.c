@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -172,6 +173,10 @@ gb_ledger_opts cli_ledger_opts(int rdonly)
 	const char *env = getenv("GONGBAO_MAP_SIZE");
 	if (env != NULL && cli_parse_u64(env, &bytes) == 0)
 		opts.map_bytes = (size_t)bytes;
+	uint64_t clock;
+	env = getenv("GONGBAO_CLOCK");
+	if (env != NULL && cli_parse_u64(env, &clock) == 0)
+		opts.clock_s = clock;
 	return opts;
 }
 
@@ -185,6 +190,12 @@ int cli_open_ledger(const char *cmd, const char *opt, int rdonly, gb_ledger **l)
 	if (gb_ledger_open(dir, &opts, l, &err) != 0)
 		return cli_fail(&err);
 	return CLI_OK;
+}
+
+uint64_t cli_now(void)
+{
+	gb_ledger_opts opts = cli_ledger_opts(0);
+	return opts.clock_s ? opts.clock_s : (uint64_t)time(NULL);
 }
 
 int cli_parse_u64(const char *s, uint64_t *out)
@@ -229,7 +240,9 @@ static void print_overview(FILE *f)
 	fprintf(f,
 		"\n'gongbao COMMAND --help' explains a command, its options and its output.\n"
 		"Environment: GONGBAO_LEDGER (default --ledger), GONGBAO_PASSPHRASE (key files),\n"
-		"GONGBAO_MAP_SIZE (LMDB map size in bytes, default 16 GiB).\n"
+		"GONGBAO_MAP_SIZE (LMDB map size in bytes, default 16 GiB), GONGBAO_CLOCK (the\n"
+		"clock entries' times are checked against, Unix seconds; for tests and loading\n"
+		"historical records; default the system clock).\n"
 		"Exit status: 0 success, 1 failure (the message names the GB_E* code), 2 bad usage.\n");
 }
 
