@@ -130,7 +130,7 @@ int gb_members_charter_extras(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	int rc = 0;
 	if (gb_mp_map_get(e->body, e->body_len, "params", &it, &val, &val_len) == 0) {
 		if (it.type != GB_MP_MAP)
-			return gb_err_set(err, GB_ECHARTER, "params: want a map");
+			return gb_err_set(err, GB_ECHARTER, "charter: params: want a map");
 		rc = gb_rules_known_keys(val, val_len, params_fields, "params", err);
 		rc = rc ? rc : params_parse(&pr, val, val_len, err);
 		if (rc != 0)
