@@ -211,8 +211,9 @@ static int parse_participant(const uint8_t *p, size_t len, size_t n, gb_particip
 	rc = rc ? rc : gb_field_str(p, len, fields[2], &vkey, GB_VKEY_MAX - 1, err);
 	if (rc != 0)
 		return gb_err_prefix(err, rc, "participants[%zu]: ", n);
-	if (!gb_id_valid(id))
-		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: invalid id '%.*s'", n,
+	/* Participant ids name accounts ("m/<id>/cash"), so they may not hold a '/'. */
+	if (!gb_id_valid(id) || memchr(id.ptr, '/', id.len) != NULL)
+		return gb_err_set(err, GB_ECHARTER, "participants[%zu]: invalid id '%.*s' (A-Z a-z 0-9 . _ : -)", n,
 			(int)id.len, id.ptr);
 	gb_str_copy(out->id, sizeof out->id, id);
 	out->role = gb_role_parse(role);

@@ -191,8 +191,10 @@ static int apply_admit(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	rc = rc ? rc : gb_field_str(e->body, e->body_len, "role", &role, 16, err);
 	if (rc != 0)
 		return rc;
-	if (!gb_id_valid(id))
-		return gb_err_set(err, GB_EVALUE, "participant: invalid id '%.*s'", (int)id.len, id.ptr);
+	/* Participant ids name accounts ("m/<id>/cash"), so they may not hold a '/'. */
+	if (!gb_id_valid(id) || memchr(id.ptr, '/', id.len) != NULL)
+		return gb_err_set(err, GB_EVALUE, "participant: invalid id '%.*s' (A-Z a-z 0-9 . _ : -)",
+			(int)id.len, id.ptr);
 	if (gb_roster_find(r, id) != NULL)
 		return gb_err_set(err, GB_EVALUE, "participant '%.*s' is already in the roster", (int)id.len, id.ptr);
 	if (r->count == GB_PARTICIPANTS_MAX)
