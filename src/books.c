@@ -14,7 +14,12 @@
 #include "gongbao/books.h"
 
 #include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "gongbao/codec.h"
 
 /* Per-member sums of a set's lines cannot overflow int64. */
 _Static_assert(GB_POSTINGS_MAX <= INT64_MAX / GB_FEN_MAX, "posting sums must fit in int64");
@@ -966,4 +971,77 @@ int gb_books_fund_total(const gb_state *st, const gb_shares *t, int64_t *out, gb
 	if (rc == 0)
 		rc = fund_parts(st, t, part, out, err);
 	return rc;
+}
+
+/* ------------------------------------------------ recorded posting sets */
+
+static void posted_key(char out[32], uint64_t index)
+{
+	snprintf(out, 32, "post/%" PRIu64, index);
+}
+
+int gb_books_post(const gb_postings *ps, const gb_state *st, uint64_t index, gb_err *err)
+{
+	assert(ps != NULL && st != NULL);
+	int rc = gb_postings_apply(ps, st, err);
+	if (rc != 0 || ps->count == 0)
+		return rc;
+	size_t cap = 16 + ps->count * (GB_ACCOUNT_MAX + 16);
+	uint8_t *buf = malloc(cap);
+	if (buf == NULL)
+		return gb_err_set(err, GB_ENOMEM, "out of memory recording the postings of entry %" PRIu64, index);
+	gb_mpw w;
+	gb_mpw_init(&w, buf, cap);
+	gb_mpw_array(&w, (uint32_t)ps->count);
+	for (size_t i = 0; i < ps->count; i++) {
+		char account[GB_ACCOUNT_MAX + 1];
+		gb_postings_account(ps, i, account);
+		gb_mpw_array(&w, 2);
+		gb_mpw_cstr(&w, account);
+		gb_mpw_int(&w, ps->line[i].amount_fen);
+	}
+	char key[32];
+	posted_key(key, index);
+	rc = w.err ? w.err : gb_state_put(st, key, buf, w.len);
+	free(buf);
+	return rc ? gb_err_set(err, rc, "recording the postings of entry %" PRIu64 ": %s", index,
+		gb_strerror(rc)) : 0;
+}
+
+int gb_books_posted(gb_postings *ps, const gb_state *st, uint64_t index, gb_err *err)
+{
+	char key[32];
+	posted_key(key, index);
+	const uint8_t *p;
+	size_t len;
+	gb_postings_init(ps);
+	int rc = gb_state_get(st, key, &p, &len);
+	if (rc == GB_ENOTFOUND)
+		return gb_err_set(err, rc, "entry %" PRIu64 " posted nothing", index);
+	if (rc != 0)
+		return gb_err_set(err, rc, "reading '%s': %s", key, gb_strerror(rc));
+	gb_mpr rd;
+	gb_mp_item it;
+	gb_mpr_init(&rd, p, len);
+	rc = gb_mpr_next(&rd, &it, NULL);
+	if (rc != 0 || it.type != GB_MP_ARRAY || it.v.count > GB_POSTINGS_MAX)
+		return gb_err_set(err, GB_ECORRUPT, "'%s' is not a posting set", key);
+	for (uint32_t i = 0; i < it.v.count; i++) {
+		gb_mp_item pair, acct, amt;
+		char account[GB_ACCOUNT_MAX + 1];
+		if (gb_mpr_next(&rd, &pair, NULL) != 0 || pair.type != GB_MP_ARRAY || pair.v.count != 2 ||
+		    gb_mpr_next(&rd, &acct, NULL) != 0 || acct.type != GB_MP_STR ||
+		    acct.v.str.len > GB_ACCOUNT_MAX || gb_mpr_next(&rd, &amt, NULL) != 0 ||
+		    (amt.type != GB_MP_INT && amt.type != GB_MP_UINT))
+			return gb_err_set(err, GB_ECORRUPT, "'%s': line %u is not [account, amount]", key, i);
+		memcpy(account, acct.v.str.ptr, acct.v.str.len);
+		account[acct.v.str.len] = '\0';
+		int64_t amount = amt.type == GB_MP_INT ? amt.v.i : (int64_t)amt.v.u;
+		if (amt.type == GB_MP_UINT && amt.v.u > INT64_MAX)
+			return gb_err_set(err, GB_ECORRUPT, "'%s': line %u amount out of range", key, i);
+		rc = gb_postings_add_account(ps, account, amount, err);
+		if (rc != 0)
+			return gb_err_prefix(err, GB_ECORRUPT, "'%s': ", key);
+	}
+	return 0;
 }

@@ -1372,8 +1372,42 @@ static void test_random_events(void)
 	free(ps);
 }
 
+/* A posted set is recorded, loads back line for line, and its negation undoes it. */
+static void test_post_and_posted(void)
+{
+	gb_memstate *ms = gb_memstate_new();
+	CU_ASSERT_FATAL(ms != NULL);
+	gb_state st = gb_memstate_state(ms);
+	gb_shares t;
+	table3(&t, 5000, 3000, 2000, 0);
+	static gb_postings ps, back;
+	gb_postings_init(&ps);
+	CU_ASSERT_EQUAL_FATAL(gb_books_premium_received(&ps, &t, 100001, 1500, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(gb_books_post(&ps, &st, 7, NULL), 0);
+	CU_ASSERT_EQUAL(gb_books_posted(&back, &st, 6, NULL), GB_ENOTFOUND);
+	CU_ASSERT_EQUAL_FATAL(gb_books_posted(&back, &st, 7, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(back.count, ps.count);
+	for (size_t i = 0; i < ps.count; i++) {
+		char a[GB_ACCOUNT_MAX + 1], b[GB_ACCOUNT_MAX + 1];
+		gb_postings_account(&ps, i, a);
+		gb_postings_account(&back, i, b);
+		CU_ASSERT_STRING_EQUAL(a, b);
+		CU_ASSERT_EQUAL(ps.line[i].amount_fen, back.line[i].amount_fen);
+	}
+	gb_postings_negate(&back);
+	CU_ASSERT_EQUAL_FATAL(gb_books_post(&back, &st, 8, NULL), 0);
+	int64_t cash = 1;
+	CU_ASSERT_EQUAL(gb_books_balance(&st, t.id[0], GB_ACCOUNT_CASH, NULL, &cash, NULL), 0);
+	CU_ASSERT_EQUAL(cash, 0);
+	/* A damaged record is named, not used. */
+	CU_ASSERT_EQUAL(gb_state_put(&st, "post/9", "\x91\x01", 2), 0);
+	CU_ASSERT_EQUAL(gb_books_posted(&back, &st, 9, NULL), GB_ECORRUPT);
+	gb_memstate_free(ms);
+}
+
 static void add_tests(CU_pSuite s)
 {
+	CU_add_test(s, "post and posted", test_post_and_posted);
 	CU_add_test(s, "account names: build, limits, errors", test_account_names);
 	CU_add_test(s, "account names: parse", test_account_parse);
 	CU_add_test(s, "share table: the books' check and its messages", test_shares_check);

@@ -185,6 +185,23 @@ int gb_postings_check(const gb_postings *ps, gb_err *err) __attribute__((warn_un
 int gb_postings_apply(const gb_postings *ps, const gb_state *st, gb_err *err)
 	__attribute__((warn_unused_result));
 
+/*
+ * Applies ps (gb_postings_apply) as the posting set of entry `index`, and
+ * records it in the state under "post/<index>" as the canonical array
+ * [[account, amount], ...] in line order, so that a correction can undo it
+ * and the audit can compare it. An empty set is applied and not recorded.
+ * Returns 0 or the code of apply or of the state.
+ */
+int gb_books_post(const gb_postings *ps, const gb_state *st, uint64_t index, gb_err *err)
+	__attribute__((warn_unused_result));
+
+/*
+ * Loads the posting set recorded for entry `index` into ps (initialised
+ * here). Returns 0, GB_ENOTFOUND if that entry posted nothing, or
+ * GB_ECORRUPT if the record does not parse.
+ */
+int gb_books_posted(gb_postings *ps, const gb_state *st, uint64_t index, gb_err *err);
+
 /* ---------------------------------------------------- standard posting sets */
 
 /*
