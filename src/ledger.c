@@ -177,6 +177,22 @@ static int txn_state_put(void *ctx, const char *key, const void *val, size_t len
 	return gb_store_state_put(ts->txn, key, ts->index, val, len, NULL);
 }
 
+/*
+ * Records entry `index` as the latest of the UTC day of its time, so that
+ * reports can be taken as of a date (spec/TRANSACTIONS.md section 6).
+ */
+static int record_day(const gb_state *st, uint64_t index, uint64_t time_s, gb_err *err)
+{
+	time_t t = (time_t)time_s;
+	struct tm tm;
+	char key[32];
+	if (time_s > (uint64_t)INT64_MAX / 2 || gmtime_r(&t, &tm) == NULL)
+		return gb_err_set(err, GB_ETIME, "time %llu is not a date", (unsigned long long)time_s);
+	snprintf(key, sizeof key, "day/%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	int rc = gb_state_put_i64(st, key, (int64_t)index);
+	return rc ? gb_err_set(err, rc, "recording %s: %s", key, gb_strerror(rc)) : 0;
+}
+
 /* The idempotency key: signer, a NUL, id. */
 static size_t id_key(const gb_entry *e, uint8_t key[2 * GB_ID_MAX + 1])
 {
@@ -238,6 +254,7 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 		return rc;
 	/* Signatures made before a roster change were checked against the old roster. */
 	rc = check_sigs(it, keys, *roster_changed, err);
+	rc = rc ? rc : record_day(&state, *size, it->e.time, err);
 	if (env.roster_changed) {
 		*roster_changed = 1;
 		rc = rc ? rc : store_roster(txn, &l->roster, *size, err);
@@ -593,6 +610,31 @@ int gb_ledger_state_get(gb_ledger *l, const char *key, uint64_t as_of, uint8_t *
 		rc = gb_err_set(err, GB_ENOMEM, "out of memory reading '%s'", key);
 	if (rc == 0)
 		memcpy(*out, p, *len);
+	gb_txn_abort(&txn);
+	return rc;
+}
+
+int gb_ledger_index_at_date(gb_ledger *l, uint32_t yyyymmdd, uint64_t *index, gb_err *err)
+{
+	char key[32];
+	snprintf(key, sizeof key, "day/%08u", (unsigned)yyyymmdd);
+	gb_txn txn;
+	const uint8_t *p;
+	size_t len;
+	int rc = gb_txn_begin(l->store, 1, &txn, err);
+	if (rc != 0)
+		return rc;
+	rc = gb_store_state_floor(&txn, "day/", key, &p, &len, err);
+	if (rc == 0 && len != 8)
+		rc = gb_err_set(err, GB_ECORRUPT, "day index: a value of %zu bytes", len);
+	if (rc == 0) {
+		uint64_t v = 0;
+		for (int i = 0; i < 8; i++)
+			v = v << 8 | p[i];
+		*index = v;
+	} else if (rc == GB_ENOTFOUND) {
+		gb_err_set(err, rc, "no entry on or before %08u", (unsigned)yyyymmdd);
+	}
 	gb_txn_abort(&txn);
 	return rc;
 }

@@ -420,6 +420,33 @@ int gb_store_state_get(gb_txn *txn, const char *key, uint64_t as_of,
 	return 0;
 }
 
+int gb_store_state_floor(gb_txn *txn, const char *prefix, const char *key,
+	const uint8_t **p, size_t *len, gb_err *err)
+{
+	size_t plen = strlen(prefix), klen = strlen(key);
+	assert(plen <= klen && klen + 1 < GB_STORE_KEY_MAX);
+	uint8_t kb[GB_STORE_KEY_MAX];
+	memcpy(kb, key, klen);
+	kb[klen] = 1; /* just above every version of `key` */
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(mtxn(txn), txn->store->dbi[DB_STATE], &cur);
+	if (rc != 0)
+		return lmdb_error(err, rc, "state");
+	MDB_val k = { klen + 1, kb }, v;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	rc = rc == 0 ? mdb_cursor_get(cur, &k, &v, MDB_PREV)
+		     : rc == MDB_NOTFOUND ? mdb_cursor_get(cur, &k, &v, MDB_LAST) : rc;
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size < plen + 9 || memcmp(k.mv_data, prefix, plen) != 0)))
+		return GB_ENOTFOUND;
+	if (rc != 0)
+		return lmdb_error(err, rc, "state");
+	/* The newest version of that key is the one just found (versions ascend). */
+	*p = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
 int gb_store_state_put(gb_txn *txn, const char *key, uint64_t version,
 	const void *p, size_t len, gb_err *err)
 {

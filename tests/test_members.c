@@ -160,8 +160,31 @@ static void test_shares_set(void)
 	gb_ledger_close(l);
 }
 
+/* The day index: entries on 2026-01-01 and 2026-01-03 (the clock allows a day either side). */
+static void test_index_at_date(void)
+{
+	gb_ledger *l = fx_ledger();
+	gb_err err;
+	uint64_t index = 99;
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"memo\",\"id\":\"d1\",\"time\":%d,\"text\":\"x\"}",
+		FX_CLOCK + 86000), 0); /* 2026-01-01 23:53 */
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"memo\",\"id\":\"d0\",\"time\":%d,\"text\":\"x\"}",
+		FX_CLOCK - 3600), 0); /* 2025-12-31 23:00 */
+	CU_ASSERT_EQUAL(gb_ledger_index_at_date(l, 20251230, &index, &err), GB_ENOTFOUND);
+	CU_ASSERT_EQUAL(gb_ledger_index_at_date(l, 20251231, &index, &err), 0);
+	CU_ASSERT_EQUAL(index, 2);
+	CU_ASSERT_EQUAL(gb_ledger_index_at_date(l, 20260101, &index, &err), 0);
+	CU_ASSERT_EQUAL(index, 1); /* the charter (index 0) and d1 are of that day; d1 is the last */
+	/* As of a later date: the last entry of the latest day with entries (2026-01-01), which
+	 * is 1 although entry 2 is older in time: exact to within the skew (TRANSACTIONS.md 6). */
+	CU_ASSERT_EQUAL(gb_ledger_index_at_date(l, 20260301, &index, &err), 0);
+	CU_ASSERT_EQUAL(index, 1);
+	gb_ledger_close(l);
+}
+
 static void add_tests(CU_pSuite s)
 {
+	CU_add_test(s, "index at date", test_index_at_date);
 	CU_add_test(s, "charter params and shares", test_charter_params_and_shares);
 	CU_add_test(s, "charter rejections", test_charter_rejections);
 	CU_add_test(s, "admit", test_admit);

@@ -106,6 +106,13 @@ int gb_ledger_get(gb_ledger *l, uint64_t index, uint8_t **out, size_t *len,
 int gb_ledger_state_get(gb_ledger *l, const char *key, uint64_t as_of, uint8_t **out,
 	size_t *len, gb_err *err);
 
+/*
+ * The index of the last entry whose time falls on or before the UTC date
+ * `yyyymmdd` (e.g. 20260630), for reports "as of" a date. Returns 0, or
+ * GB_ENOTFOUND if no entry is that old.
+ */
+int gb_ledger_index_at_date(gb_ledger *l, uint32_t yyyymmdd, uint64_t *index, gb_err *err);
+
 /* The tree root after the first `size` entries (size <= the log's size). */
 int gb_ledger_root(gb_ledger *l, uint64_t size, uint8_t root[GB_HASH_BYTES],
 	gb_err *err);

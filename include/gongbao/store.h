@@ -140,6 +140,14 @@ int gb_store_state_get(gb_txn *txn, const char *key, uint64_t as_of,
 	const uint8_t **p, size_t *len, uint64_t *version, gb_err *err);
 
 /*
+ * Finds the greatest state key that starts with `prefix` and is <= `key`
+ * (bytewise), and reads its newest value. For the day index: the last day
+ * on or before a date. Returns 0, GB_ENOTFOUND, or GB_ELMDB.
+ */
+int gb_store_state_floor(gb_txn *txn, const char *prefix, const char *key,
+	const uint8_t **p, size_t *len, gb_err *err);
+
+/*
  * Writes state `key` as of entry index `version` (replacing a value already
  * written at that same version). Returns 0, GB_EMAPFULL or GB_ELMDB.
  */
