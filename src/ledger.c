@@ -42,6 +42,7 @@ struct gb_ledger {
 	gb_merkle_frontier frontier;    /* valid for frontier.size entries */
 	gb_roster roster;               /* the roster in force after the last append */
 	gb_roster verify_roster;        /* read-only copy for the worker threads */
+	gb_params params;               /* the parameters as of the batch's start */
 };
 
 /* What the workers learn about one entry of a batch. */
@@ -247,8 +248,10 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 	gb_pubkey keys[GB_ENTRY_SIGS_MAX];
 	struct txn_state ts = { txn, *size };
 	gb_state state = { &ts, txn_state_get, txn_state_put };
+	/* Parameters change only with the charter: the batch's copy serves every later entry. */
 	gb_rules_env env = { .roster = &l->roster, .state = &state, .index = *size,
-		.now = l->clock_s ? l->clock_s : (uint64_t)time(NULL) };
+		.now = l->clock_s ? l->clock_s : (uint64_t)time(NULL),
+		.params = l->roster.count ? &l->params : NULL };
 	rc = gb_rules_apply(&env, &it->e, keys, err);
 	if (rc != 0)
 		return rc;
@@ -283,6 +286,11 @@ static int ingest(gb_ledger *l, gb_txn *txn, struct batch *b, gb_append_result *
 	uint64_t size;
 	int rc = sync_tree(l, txn, &size, err);
 	rc = rc ? rc : load_roster(txn, &l->roster, err);
+	if (rc == 0) {
+		struct txn_state ts = { txn, size };
+		gb_state state = { &ts, txn_state_get, txn_state_put };
+		rc = gb_params_load(&state, &l->params, err);
+	}
 	if (rc != 0)
 		return rc;
 	memcpy(&l->verify_roster, &l->roster, sizeof l->roster);

@@ -341,11 +341,15 @@ static int check_time(const gb_rules_env *env, const gb_entry *e, gb_err *err)
 {
 	if (env->now == 0)
 		return 0; /* replaying: the clock at append is not known */
-	gb_params pr;
-	int rc = gb_params_load(env->state, &pr, err);
-	if (rc != 0)
-		return rc;
-	uint64_t skew = (uint64_t)pr.skew_s;
+	gb_params loaded;
+	const gb_params *pr = env->params;
+	if (pr == NULL) {
+		int rc = gb_params_load(env->state, &loaded, err);
+		if (rc != 0)
+			return rc;
+		pr = &loaded;
+	}
+	uint64_t skew = (uint64_t)pr->skew_s;
 	if (e->time + skew < env->now || e->time > env->now + skew)
 		return gb_err_set(err, GB_ETIME, "time %llu is more than %llu s from the ledger's clock %llu",
 			(unsigned long long)e->time, (unsigned long long)skew, (unsigned long long)env->now);

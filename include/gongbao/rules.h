@@ -90,6 +90,8 @@ typedef struct gb_rules_env {
 	uint64_t index;                 /* the index the entry will get */
 	uint64_t now;                   /* seconds since the epoch at append; 0 while replaying */
 	int roster_changed;             /* set by a type that changed the roster */
+	const gb_params *params;        /* the parameters in force, if the caller has them
+	                                 * loaded (NULL: read from the state when needed) */
 } gb_rules_env;
 
 /*
