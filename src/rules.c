@@ -39,6 +39,9 @@ static const struct {
 } families[] = {
 	{ gb_rules_log, &gb_rules_log_count },
 	{ gb_rules_members, &gb_rules_members_count },
+	{ gb_rules_policy, &gb_rules_policy_count },
+	{ gb_rules_claims, &gb_rules_claims_count },
+	{ gb_rules_fund, &gb_rules_fund_count },
 };
 
 static const char *const role_names[] = { "association", "member", "regulator", "witness" };

@@ -72,5 +72,11 @@ extern const struct gb_type_rule gb_rules_log[];        /* charter, memo */
 extern const size_t gb_rules_log_count;
 extern const struct gb_type_rule gb_rules_members[];    /* participants, keys, shares */
 extern const size_t gb_rules_members_count;
+extern const struct gb_type_rule gb_rules_policy[];     /* rates.set, policy.* */
+extern const size_t gb_rules_policy_count;
+extern const struct gb_type_rule gb_rules_claims[];     /* premium.receive, claim.* */
+extern const size_t gb_rules_claims_count;
+extern const struct gb_type_rule gb_rules_fund[];       /* fund.withdraw, settle.pay, correction */
+extern const size_t gb_rules_fund_count;
 
 #endif

@@ -968,7 +968,7 @@ static void test_apply_state_failures(void)
 	gb_postings *ps = ps_new();
 	gb_memstate *ms = gb_memstate_new();
 	struct faulty f = { gb_memstate_state(ms), "bal/m/pingan-zs/fund", 1000 };
-	gb_state st = { &f, faulty_get, faulty_put };
+	gb_state st = { &f, faulty_get, faulty_put, NULL };
 	table3(&t, 5000, 3000, 2000, 1);
 	CU_ASSERT_EQUAL(gb_books_premium_received(ps, &t, 10001, 1500, NULL), 0);
 	/* A read failure: its code, the key named, nothing written. */
