@@ -57,6 +57,8 @@ static const char *fx_vkey(int who)
  * Returns the entry length in out.
  */
 static size_t fx_vsign(uint8_t *out, size_t cap, const int *who, size_t nwho, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+static size_t fx_vsign(uint8_t *out, size_t cap, const int *who, size_t nwho, const char *fmt, va_list ap)
 {
 	char text[16384];
 	vsnprintf(text, sizeof text, fmt, ap);
