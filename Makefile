@@ -50,7 +50,7 @@ LIB_A = $(BUILD)/libgongbao.a
 LIB_SO = $(BUILD)/libgongbao.so
 PROG = $(BUILD)/gongbao
 
-.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-cli check-interop \
+.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-cli check-interop \
         bench bench-run fuzz install uninstall clean
 
 all: $(LIB_A) $(LIB_SO) $(PROG) $(TOOL_BIN)
@@ -103,6 +103,7 @@ test-run:
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-install
+	@$(MAKE) --no-print-directory check-sim
 	@$(MAKE) --no-print-directory check-cli
 	@$(MAKE) --no-print-directory check-interop
 
@@ -111,6 +112,9 @@ check-unit: $(TEST_BIN)
 
 check-install: all
 	@sh tests/install.sh
+
+check-sim: all
+	@sh tests/sim.sh $(BUILD)/tools/sim
 
 check-cli: all
 	@sh tests/cli.sh $(PROG)

@@ -247,7 +247,7 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 		return rc;
 	gb_pubkey keys[GB_ENTRY_SIGS_MAX];
 	struct txn_state ts = { txn, *size };
-	gb_state state = { &ts, txn_state_get, txn_state_put };
+	gb_state state = { &ts, txn_state_get, txn_state_put, NULL };
 	/* Parameters change only with the charter: the batch's copy serves every later entry. */
 	gb_rules_env env = { .roster = &l->roster, .state = &state, .index = *size,
 		.now = l->clock_s ? l->clock_s : (uint64_t)time(NULL),
@@ -288,7 +288,7 @@ static int ingest(gb_ledger *l, gb_txn *txn, struct batch *b, gb_append_result *
 	rc = rc ? rc : load_roster(txn, &l->roster, err);
 	if (rc == 0) {
 		struct txn_state ts = { txn, size };
-		gb_state state = { &ts, txn_state_get, txn_state_put };
+		gb_state state = { &ts, txn_state_get, txn_state_put, NULL };
 		rc = gb_params_load(&state, &l->params, err);
 	}
 	if (rc != 0)
@@ -540,6 +540,13 @@ const gb_roster *gb_ledger_roster(const gb_ledger *l)
 	return &l->roster;
 }
 
+void gb_ledger_set_clock(gb_ledger *l, uint64_t clock_s)
+{
+	assert(l != NULL);
+	assert(clock_s < (uint64_t)INT64_MAX);
+	l->clock_s = clock_s;
+}
+
 int gb_ledger_size(gb_ledger *l, uint64_t *size, gb_err *err)
 {
 	gb_txn txn;
@@ -619,6 +626,51 @@ int gb_ledger_state_get(gb_ledger *l, const char *key, uint64_t as_of, uint8_t *
 	if (rc == 0)
 		memcpy(*out, p, *len);
 	gb_txn_abort(&txn);
+	return rc;
+}
+
+/* The read view's state: the store's, as of one index, read-only. */
+struct read_state {
+	gb_txn *txn;
+	uint64_t as_of;
+};
+
+static int read_state_get(void *ctx, const char *key, const uint8_t **val, size_t *len)
+{
+	struct read_state *rs = ctx;
+	return gb_store_state_get(rs->txn, key, rs->as_of, val, len, NULL, NULL);
+}
+
+static int read_state_put(void *ctx, const char *key, const void *val, size_t len)
+{
+	return GB_EINVAL;
+}
+
+static int read_state_each(void *ctx, const char *prefix,
+	int (*fn)(void *arg, const char *key, const uint8_t *val, size_t len), void *arg)
+{
+	struct read_state *rs = ctx;
+	return gb_store_state_each(rs->txn, prefix, rs->as_of, fn, arg, NULL);
+}
+
+int gb_ledger_read(gb_ledger *l, uint64_t as_of, int (*fn)(const gb_state *st, void *arg),
+	void *arg, gb_err *err)
+{
+	assert(l != NULL);
+	assert(fn != NULL);
+	gb_txn txn;
+	int rc = gb_txn_begin(l->store, 1, &txn, err);
+	if (rc != 0)
+		return rc;
+	struct read_state rs = { &txn, as_of };
+	gb_state st = { &rs, read_state_get, read_state_put, read_state_each };
+	if (err != NULL)
+		gb_err_clear(err);
+	rc = fn(&st, arg);
+	gb_txn_abort(&txn);
+	if (rc != 0 && err != NULL && err->code == 0)
+		gb_err_set(err, rc, "%s: reading the state as of %llu: %s", l->dir,
+			(unsigned long long)as_of, gb_strerror(rc));
 	return rc;
 }
 

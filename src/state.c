@@ -57,6 +57,16 @@ int gb_state_put_i64(const gb_state *st, const char *key, int64_t v)
 	return gb_state_put(st, key, b, sizeof b);
 }
 
+int gb_state_each(const gb_state *st, const char *prefix,
+	int (*fn)(void *arg, const char *key, const uint8_t *val, size_t len), void *arg)
+{
+	assert(st != NULL);
+	assert(prefix != NULL && fn != NULL);
+	if (st->each == NULL || strlen(prefix) > GB_STATE_KEY_MAX)
+		return GB_EINVAL;
+	return st->each(st->ctx, prefix, fn, arg);
+}
+
 struct mem_item {
 	char *key;
 	uint8_t *val;
@@ -136,6 +146,24 @@ static int mem_put(void *ctx, const char *key, const void *val, size_t len)
 	return 0;
 }
 
+/* The keys with `prefix` are one run of the sorted array, from its lower bound. */
+static int mem_each(void *ctx, const char *prefix,
+	int (*fn)(void *arg, const char *key, const uint8_t *val, size_t len), void *arg)
+{
+	gb_memstate *ms = ctx;
+	size_t plen = strlen(prefix);
+	int found;
+	assert(ms != NULL && fn != NULL);
+	for (size_t i = mem_find(ms, prefix, &found); i < ms->count; i++) {
+		if (strncmp(ms->items[i].key, prefix, plen) != 0)
+			break;
+		int rc = fn(arg, ms->items[i].key, ms->items[i].val, ms->items[i].len);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 gb_memstate *gb_memstate_new(void)
 {
 	return calloc(1, sizeof(gb_memstate));
@@ -144,7 +172,7 @@ gb_memstate *gb_memstate_new(void)
 gb_state gb_memstate_state(gb_memstate *ms)
 {
 	assert(ms != NULL);
-	return (gb_state){ ms, mem_get, mem_put };
+	return (gb_state){ ms, mem_get, mem_put, mem_each };
 }
 
 size_t gb_memstate_count(const gb_memstate *ms)

@@ -457,3 +457,88 @@ int gb_store_state_put(gb_txn *txn, const char *key, uint64_t version,
 	int rc = mdb_put(mtxn(txn), txn->store->dbi[DB_STATE], &k, &v, 0);
 	return rc ? lmdb_error(err, rc, key) : 0;
 }
+
+/*
+ * From the cursor's position (the first version of some key, or past the
+ * prefix), reads that key's value as of `as_of` into *found (0 if it has no
+ * such version), fills key_out, and moves the cursor to the next key's first
+ * version. Returns 0, MDB_NOTFOUND at the end of the database, 1 past the
+ * prefix, GB_ECORRUPT, or an LMDB code.
+ */
+static int each_step(MDB_cursor *cur, const char *prefix, size_t plen, uint64_t as_of,
+	char key_out[GB_STORE_KEY_MAX], MDB_val *val, int *found)
+{
+	MDB_val k, v;
+	int rc = mdb_cursor_get(cur, &k, &v, MDB_GET_CURRENT);
+	if (rc != 0)
+		return rc;
+	if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		return 1;
+	const uint8_t *kd = k.mv_data;
+	if (k.mv_size < 10 || k.mv_size > GB_STORE_KEY_MAX || kd[k.mv_size - 9] != 0)
+		return GB_ECORRUPT;
+	size_t klen = k.mv_size - 9;
+	memcpy(key_out, kd, klen);
+	key_out[klen] = '\0';
+	if (memchr(key_out, 0, klen) != NULL)
+		return GB_ECORRUPT;
+	/* The wanted version: the one at (key, as_of), else the one before it if it is key's. */
+	uint8_t kb[GB_STORE_KEY_MAX];
+	size_t blen = state_key(kb, key_out, as_of);
+	MDB_val seek = { blen, kb };
+	rc = mdb_cursor_get(cur, &seek, &v, MDB_SET_RANGE);
+	if (rc == 0 && !(seek.mv_size == blen && memcmp(seek.mv_data, kb, blen) == 0))
+		rc = mdb_cursor_get(cur, &seek, &v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cur, &seek, &v, MDB_LAST);
+	/* MDB_PREV from the very first record: key has no version <= as_of. */
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	*found = rc == 0 && seek.mv_size == blen && memcmp(seek.mv_data, kb, blen - 8) == 0;
+	*val = v;
+	/* Every version of key sorts below key 0x01: seek there for the next key. */
+	kb[klen] = 1;
+	seek = (MDB_val){ klen + 1, kb };
+	rc = mdb_cursor_get(cur, &seek, &v, MDB_SET_RANGE);
+	return rc;
+}
+
+int gb_store_state_each(gb_txn *txn, const char *prefix, uint64_t as_of,
+	int (*fn)(void *arg, const char *key, const uint8_t *val, size_t len), void *arg,
+	gb_err *err)
+{
+	assert(prefix != NULL && fn != NULL);
+	size_t plen = strlen(prefix);
+	assert(plen + 9 < GB_STORE_KEY_MAX);
+	MDB_stat ms;
+	MDB_cursor *cur;
+	int rc = mdb_stat(mtxn(txn), txn->store->dbi[DB_STATE], &ms);
+	if (rc == 0)
+		rc = mdb_cursor_open(mtxn(txn), txn->store->dbi[DB_STATE], &cur);
+	if (rc != 0)
+		return lmdb_error(err, rc, "state");
+	MDB_val k = { plen, (void *)prefix }, v;
+	rc = plen ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	int fn_rc = 0;
+	/* At most one step per stored version. */
+	for (size_t i = 0; rc == 0 && i <= ms.ms_entries; i++) {
+		char key[GB_STORE_KEY_MAX];
+		MDB_val val;
+		int found = 0;
+		rc = each_step(cur, prefix, plen, as_of, key, &val, &found);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			break;
+		if (found && (fn_rc = fn(arg, key, val.mv_data, val.mv_size)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (fn_rc != 0)
+		return fn_rc;
+	if (rc == MDB_NOTFOUND || rc == 1 || rc == 0)
+		return 0;
+	if (rc == GB_ECORRUPT)
+		return gb_err_set(err, rc, "state: a stored key is not key, 0x00, version");
+	if (rc > 0)
+		return lmdb_error(err, rc, "state");
+	return rc;
+}

@@ -1074,5 +1074,91 @@ t "verify inclusion of malformed JSON"
 printf '{"index": 1,' >broken.json
 expect_fail GB_EJSON "$GB" verify inclusion broken.json
 
+# ---- show: members, policies, claims, the fund and accounts ------------------
+# On a simulated year (build/tools/sim next to the program): its --json totals
+# name a policy and a claim and give the fund's balance to compare with.
+
+WATCH=
+SIM=$(dirname "$GB")/tools/sim
+SL=$TMP/sim-ledger
+# jfield FILE KEY: the first value of "KEY": in an indented JSON file.
+jfield() {
+	sed -n "s/^ *\"$2\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1" | head -n 1
+}
+t "sim: a small year for show"
+expect_ok "$SIM" --seed 7 --enterprises 100 --quiet --json --ledger "$SL"
+cp "$OUT" sim.json
+POL=$(jfield sim.json policy)
+CLM=$(jfield sim.json claim)
+FUND=$(jfield sim.json balance_fen)
+LAST=$(($(jfield sim.json entries) - 1))
+t "show --help explains every kind"
+expect_ok "$GB" show --help
+check eval 'grep -q "member ID" "$OUT" && grep -q "policy NO" "$OUT" && grep -q "claim ID" "$OUT" &&
+	grep -q "fund" "$OUT" && grep -q "account NAME" "$OUT" && grep -q -- "--as-of" "$OUT"'
+t "show member: role, status, key, balances in CNY that total 0.00"
+expect_ok "$GB" show --ledger "$SL" member picc-zs
+check eval 'grep -q "^member .picc-zs. as of entry $LAST$" "$OUT" && grep -q "status  active" "$OUT" &&
+	grep -q "vkey    picc-zs+" "$OUT" && grep -q "^ *total  *0\.00$" "$OUT" && grep -q "^ *premium  *-[0-9,]*\.[0-9][0-9]$" "$OUT"'
+t "show member: what it owes and is owed by each other member"
+check eval '[ "$(grep -c "^ *\(chinalife\|cpic\|pingan\|taiping\)-zs  *-\{0,1\}[0-9,]*\.[0-9][0-9]  *-\{0,1\}[0-9,]*\.[0-9][0-9]  *-\{0,1\}[0-9,]*\.[0-9][0-9]$" "$OUT")" -eq 4 ]'
+t "show member --json: amounts in fen, total_fen 0"
+expect_ok "$GB" show --ledger "$SL" member taiping-zs --json
+cp "$OUT" member.json
+check eval 'is_json member.json && [ "$(jfield member.json total_fen)" = 0 ] && [ "$(jfield member.json role)" = member ] &&
+	[ "$(jfield member.json status)" = active ] && grep -q "\"premium\": -[0-9]*,$" member.json && grep -q "\"owes_fen\": " member.json'
+t "show member: a regulator has a role and a key, no balances"
+expect_ok "$GB" show --ledger "$SL" member zs-eb --json
+check eval '[ "$(jfield "$OUT" role)" = regulator ] && ! grep -q balances "$OUT"'
+t "show member: the rotated key (pingan-zs rotates on 20 July)"
+"$GB" show --ledger "$SL" member pingan-zs --json --as-of 2026-06-30 >old-key.json 2>/dev/null
+expect_ok "$GB" show --ledger "$SL" member pingan-zs --json
+check eval '[ -n "$(jfield old-key.json vkey)" ] && [ "$(jfield old-key.json vkey)" != "$(jfield "$OUT" vkey)" ]'
+t "show fund --json: the simulator's balance, and the parts add up to it"
+expect_ok "$GB" show --ledger "$SL" fund --json
+check eval '[ -n "$FUND" ] && [ "$(jfield "$OUT" total_fen)" = "$FUND" ] &&
+	[ "$(sed -n "s/^ *\"part_fen\": \([0-9]*\).*/\1/p" "$OUT" | awk "{s += \$1} END {print s}")" = "$FUND" ]'
+t "show fund: CNY with two decimals"
+expect_ok "$GB" show --ledger "$SL" fund
+check eval 'grep -q "^prevention fund as of entry $LAST: [0-9,]*\.[0-9][0-9] CNY$" "$OUT"'
+t "show policy: the record, its lead and premium"
+expect_ok "$GB" show --ledger "$SL" policy "$POL"
+check eval '[ -n "$POL" ] && grep -q "^policy .$POL. as of entry" "$OUT" && grep -q "^  premium_fen  *[0-9,]*\.[0-9][0-9] CNY$" "$OUT" &&
+	grep -q "^  usci  *[0-9A-Y]\{18\}$" "$OUT"'
+t "show policy --json"
+expect_ok "$GB" show --ledger "$SL" policy "$POL" --json
+check eval 'is_json "$OUT" && [ "$(jfield "$OUT" no)" = "$POL" ] && grep -q "\"premium_fen\": [0-9]*,$" "$OUT"'
+t "show claim --json"
+expect_ok "$GB" show --ledger "$SL" claim "$CLM" --json
+check eval '[ -n "$CLM" ] && is_json "$OUT" && [ "$(jfield "$OUT" policy)" != "" ] && grep -q "\"status\": \"" "$OUT"'
+t "show claim: as of the entry before any claim it does not exist"
+expect_fail GB_ENOTFOUND "$GB" show --ledger "$SL" claim "$CLM" --as-of 1
+t "show account: an index and a date give the balance then"
+expect_out "m/picc-zs/cash  0.00 CNY  (as of entry 0)" "$GB" show --ledger "$SL" account m/picc-zs/cash --as-of 0
+expect_ok "$GB" show --ledger "$SL" account m/picc-zs/premium --as-of 2026-12-31
+check eval 'grep -q "^m/picc-zs/premium  -[0-9,]*\.[0-9][0-9] CNY  (as of entry $LAST)$" "$OUT"'
+t "show account --json"
+expect_ok "$GB" show --ledger "$SL" account m/cpic-zs/due_to/picc-zs --json
+check eval 'is_json "$OUT" && grep -q "\"balance_fen\": -\{0,1\}[0-9]*" "$OUT"'
+t "show --as-of: the fund grows from 0 at entry 0"
+expect_out "prevention fund as of entry 0: 0.00 CNY" sh -c "'$GB' show --ledger '$SL' fund --as-of 0 | head -n 1"
+t "show: an unknown member, policy, claim or account owner is GB_ENOTFOUND"
+expect_fail GB_ENOTFOUND "$GB" show --ledger "$SL" member nobody
+says "nobody"
+expect_fail GB_ENOTFOUND "$GB" show --ledger "$SL" policy ZS2026-999999
+says "ZS2026-999999"
+expect_fail GB_ENOTFOUND "$GB" show --ledger "$SL" claim CL-none
+expect_fail GB_ENOTFOUND "$GB" show --ledger "$SL" account m/nobody/cash
+t "show: a malformed account name is GB_EVALUE"
+expect_fail GB_EVALUE "$GB" show --ledger "$SL" account m/picc-zs/wallet
+t "show --as-of past the log is GB_ERANGE, before the first day GB_ENOTFOUND"
+expect_fail GB_ERANGE "$GB" show --ledger "$SL" fund --as-of 99999999
+expect_fail GB_ENOTFOUND "$GB" show --ledger "$SL" fund --as-of 2025-12-31
+t "show: bad usage exits 2"
+expect_usage "$GB" show --ledger "$SL" fund --as-of 30/06/2026
+expect_usage "$GB" show --ledger "$SL" ledgers
+expect_usage "$GB" show --ledger "$SL" member
+expect_usage "$GB" show --ledger "$SL" fund extra
+
 echo "cli: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -3,7 +3,8 @@
 # Makes keys for an association, two members and a regulator, creates the
 # ledger with their charter, posts signed memos, prints the log, a signed
 # checkpoint, and verifies the checkpoint and proofs as an outsider would:
-# with nothing but the log's verifier key.
+# with nothing but the log's verifier key. Then simulates a consortium year
+# (tools/sim.c) into ./demo-ledger/sim and prints its totals.
 set -eu
 GB=${1:-build/gongbao}
 DIR=${DEMO_DIR:-demo-ledger}
@@ -72,4 +73,13 @@ echo "vkey: $VKEY"
 "$GB" prove consistency 2 5 > "$DIR/consistency.json"
 "$GB" verify consistency --checkpoint "$DIR/checkpoint.txt" --vkey "$VKEY" "$DIR/consistency.json"
 
-step "done: the ledger is in $GONGBAO_LEDGER"
+step "a simulated consortium year (build/tools/sim, default seed) in $DIR/sim"
+SIM=$(dirname "$GB")/tools/sim
+"$SIM" --quiet --ledger "$DIR/sim" --register "$DIR/register.csv"
+echo "the regulator's register: $(($(wc -l < "$DIR/register.csv") - 1)) enterprises in $DIR/register.csv"
+
+step "the simulated year through 'gongbao show': the lead, and the fund as of 30 June"
+"$GB" show --ledger "$DIR/sim" member picc-zs
+"$GB" show --ledger "$DIR/sim" fund --as-of 2026-06-30
+
+step "done: the ledger is in $GONGBAO_LEDGER, the simulated year in $DIR/sim"

@@ -28,6 +28,7 @@
 #include "gongbao/keys.h"
 #include "gongbao/merkle.h"
 #include "gongbao/rules.h"
+#include "gongbao/state.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,13 @@ const gb_pubkey *gb_ledger_log_key(const gb_ledger *l);
 /* The roster as of the last open or append (participants and keys). */
 const gb_roster *gb_ledger_roster(const gb_ledger *l);
 
+/*
+ * Sets the clock later appends check entry times against (Unix seconds; 0
+ * means the system clock), as gb_ledger_opts.clock_s does at open. For
+ * tools that load a simulated or historical year day by day.
+ */
+void gb_ledger_set_clock(gb_ledger *l, uint64_t clock_s);
+
 /* Number of entries in the log. */
 int gb_ledger_size(gb_ledger *l, uint64_t *size, gb_err *err);
 
@@ -105,6 +113,19 @@ int gb_ledger_get(gb_ledger *l, uint64_t index, uint8_t **out, size_t *len,
  */
 int gb_ledger_state_get(gb_ledger *l, const char *key, uint64_t as_of, uint8_t **out,
 	size_t *len, gb_err *err);
+
+/*
+ * A read view of the derived state: opens a read transaction and calls
+ * fn(st, arg) once with a gb_state whose get reads each key as of entry
+ * index `as_of` (GB_STORE_LATEST for the newest), whose each iterates keys
+ * by prefix as of the same index (gb_store_state_each), and whose put fails
+ * with GB_EINVAL. Values read through st stay valid until fn returns; the
+ * view sees one consistent snapshot however long fn takes. Returns fn's
+ * return value (with a generic message in err if fn did not fill it, e.g.
+ * through arg) or the code of opening the transaction.
+ */
+int gb_ledger_read(gb_ledger *l, uint64_t as_of, int (*fn)(const gb_state *st, void *arg),
+	void *arg, gb_err *err);
 
 /*
  * The index of the last entry whose time falls on or before the UTC date

@@ -33,6 +33,16 @@ typedef struct gb_state {
 	int (*get)(void *ctx, const char *key, const uint8_t **val, size_t *len);
 	/* Sets `key` to a copy of val[0..len). Returns 0 or a code. */
 	int (*put)(void *ctx, const char *key, const void *val, size_t len);
+	/*
+	 * Optional: NULL for a state that cannot iterate (the ledger's write
+	 * view, a test's faulty state). Calls fn for every key that starts
+	 * with `prefix` ("" for all), once each, in ascending bytewise order,
+	 * with its value; val is valid only during the call, and fn must not
+	 * put. Stops at fn's first non-zero return and returns it; else 0 or
+	 * the state's own code.
+	 */
+	int (*each)(void *ctx, const char *prefix,
+		int (*fn)(void *arg, const char *key, const uint8_t *val, size_t len), void *arg);
 } gb_state;
 
 /* Convenience wrappers that check the key length (GB_EINVAL if too long). */
@@ -43,6 +53,13 @@ int gb_state_put(const gb_state *st, const char *key, const void *val, size_t le
 int gb_state_get_i64(const gb_state *st, const char *key, int64_t *out);
 int gb_state_put_i64(const gb_state *st, const char *key, int64_t v);
 
+/*
+ * Calls st->each (see above). GB_EINVAL if the state cannot iterate (each
+ * is NULL) or the prefix is longer than GB_STATE_KEY_MAX.
+ */
+int gb_state_each(const gb_state *st, const char *prefix,
+	int (*fn)(void *arg, const char *key, const uint8_t *val, size_t len), void *arg);
+
 /* ---- an in-memory state, for tests and tools ---- */
 
 typedef struct gb_memstate gb_memstate;
@@ -50,7 +67,7 @@ typedef struct gb_memstate gb_memstate;
 /* Makes an empty in-memory state; NULL on out of memory. */
 gb_memstate *gb_memstate_new(void);
 
-/* The gb_state view of `ms` (valid while ms lives). */
+/* The gb_state view of `ms` (valid while ms lives); it can iterate (each). */
 gb_state gb_memstate_state(gb_memstate *ms);
 
 /* Number of keys with a value. */

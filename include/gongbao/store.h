@@ -148,6 +148,19 @@ int gb_store_state_floor(gb_txn *txn, const char *prefix, const char *key,
 	const uint8_t **p, size_t *len, gb_err *err);
 
 /*
+ * Calls fn once for every state key that starts with `prefix` ("" for all),
+ * in ascending bytewise order of the keys, with its value as of entry index
+ * `as_of` (GB_STORE_LATEST for the newest); keys with no version <= as_of
+ * are skipped. key and val are valid only during the call, and fn must not
+ * write in txn. Stops at fn's first non-zero return and returns it; else 0,
+ * GB_ECORRUPT (a stored key that is not key 0x00 version) or GB_ELMDB. Costs
+ * one seek per key, however many versions it has.
+ */
+int gb_store_state_each(gb_txn *txn, const char *prefix, uint64_t as_of,
+	int (*fn)(void *arg, const char *key, const uint8_t *val, size_t len), void *arg,
+	gb_err *err);
+
+/*
  * Writes state `key` as of entry index `version` (replacing a value already
  * written at that same version). Returns 0, GB_EMAPFULL or GB_ELMDB.
  */

@@ -34,7 +34,7 @@ struct cli_cmd {
 
 extern const struct cli_cmd cli_cmd_keygen, cli_cmd_vkey, cli_cmd_init, cli_cmd_post,
 	cli_cmd_append, cli_cmd_get, cli_cmd_log, cli_cmd_checkpoint, cli_cmd_prove,
-	cli_cmd_verify;
+	cli_cmd_verify, cli_cmd_show;
 
 /* Prints "gongbao: GB_NAME: message" on stderr; returns CLI_FAIL. */
 int cli_fail(const gb_err *err);

@@ -18,7 +18,7 @@
 
 static const struct cli_cmd *const commands[] = {
 	&cli_cmd_keygen, &cli_cmd_vkey, &cli_cmd_init, &cli_cmd_post, &cli_cmd_append,
-	&cli_cmd_get, &cli_cmd_log, &cli_cmd_checkpoint, &cli_cmd_prove, &cli_cmd_verify,
+	&cli_cmd_get, &cli_cmd_log, &cli_cmd_show, &cli_cmd_checkpoint, &cli_cmd_prove, &cli_cmd_verify,
 };
 #define COMMANDS_COUNT (sizeof commands / sizeof commands[0])
 
