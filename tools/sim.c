@@ -31,7 +31,7 @@
  *
  * Every entry goes through gb_ledger_append in one batch per day (two on
  * days that read the state: fund withdrawals and settlements), each signed
- * by its participant's own key. --check verifies, after every batch, the
+ * by its participant's own key. --check verifies, as of every entry, the
  * invariants of spec/TRANSACTIONS.md section 4 over all balances; the first
  * violation exits 1 naming the last entry index of the batch.
  */
@@ -282,7 +282,7 @@ static void post1(struct sim *s, int who, json_t *body)
 	post(s, &who, 1, body);
 }
 
-static void check_invariants(struct sim *s);
+static void check_invariants(struct sim *s, uint64_t as_of);
 
 /* Appends the batch (all or nothing), then checks the invariants if asked. */
 static void flush(struct sim *s)
@@ -298,10 +298,11 @@ static void flush(struct sim *s)
 		die("day %u: batch of %zu refused: %s: %s", date_of(s->day), s->count, gb_errname(err.code), err.msg);
 	s->entries += s->count;
 	s->last_index = res[s->count - 1].index;
+	/* The state keeps every version, so the invariants can be checked as of each entry. */
+	for (size_t i = 0; s->check && i < s->count; i++)
+		check_invariants(s, res[i].index);
 	s->count = 0;
 	s->arena_len = 0;
-	if (s->check)
-		check_invariants(s);
 }
 
 /* ------------------------------------------------------------ invariants */
@@ -346,46 +347,46 @@ static int64_t bal_find(const struct bal_set *bs, const char *name)
 }
 
 /* Section 4: per-member sums 0, grand total 0, fund parts <= 0, due_from/due_to mirror. */
-static void check_invariants(struct sim *s)
+static void check_invariants(struct sim *s, uint64_t as_of)
 {
 	static struct bal_set bs;
 	bs.n = 0;
 	bs.bad = 0;
 	gb_err err;
-	if (gb_ledger_read(s->l, GB_STORE_LATEST, read_balances, &bs, &err) != 0)
-		die("entry %" PRIu64 ": reading balances: %s", s->last_index, err.msg);
+	if (gb_ledger_read(s->l, as_of, read_balances, &bs, &err) != 0)
+		die("entry %" PRIu64 ": reading balances: %s", as_of, err.msg);
 	/* --fault: the check must catch a balance that is a fen off (the ledger is not touched). */
-	if (s->fault_at != 0 && s->last_index + 1 >= s->fault_at && bs.n > 0)
+	if (s->fault_at != 0 && as_of + 1 >= s->fault_at && bs.n > 0)
 		bs.b[bs.n - 1].v += 1;
 	int64_t total = 0, member_sum[P_COUNT] = { 0 };
 	for (size_t i = 0; i < bs.n; i++) {
 		char m[GB_ID_MAX + 1], o[GB_ID_MAX + 1], mirror[GB_ACCOUNT_MAX + 1];
 		int kind, p = -1;
 		if (gb_account_parse(bs.b[i].name, m, &kind, o, &err) != 0)
-			die("invariant: entry %" PRIu64 ": unparseable account '%s'", s->last_index, bs.b[i].name);
+			die("invariant: entry %" PRIu64 ": unparseable account '%s'", as_of, bs.b[i].name);
 		for (int j = P_M0; j <= P_M4; j++)
 			if (strcmp(m, part_id[j]) == 0)
 				p = j;
 		if (p < 0)
-			die("invariant: entry %" PRIu64 ": account '%s' of a non-member", s->last_index, bs.b[i].name);
+			die("invariant: entry %" PRIu64 ": account '%s' of a non-member", as_of, bs.b[i].name);
 		total += bs.b[i].v;
 		member_sum[p] += bs.b[i].v;
 		if (kind == GB_ACCOUNT_FUND && bs.b[i].v > 0)
-			die("invariant: entry %" PRIu64 ": %s is %" PRId64 " fen, above 0", s->last_index,
+			die("invariant: entry %" PRIu64 ": %s is %" PRId64 " fen, above 0", as_of,
 				bs.b[i].name, bs.b[i].v);
 		if (kind == GB_ACCOUNT_DUE_FROM || kind == GB_ACCOUNT_DUE_TO) {
 			snprintf(mirror, sizeof mirror, "m/%s/%s/%s", o, kind == GB_ACCOUNT_DUE_FROM ? "due_to" : "due_from", m);
 			if (bal_find(&bs, mirror) != -bs.b[i].v)
-				die("invariant: entry %" PRIu64 ": %s is %" PRId64 " fen but %s is %" PRId64, s->last_index,
+				die("invariant: entry %" PRIu64 ": %s is %" PRId64 " fen but %s is %" PRId64, as_of,
 					bs.b[i].name, bs.b[i].v, mirror, bal_find(&bs, mirror));
 		}
 	}
 	for (int j = P_M0; j <= P_M4; j++)
 		if (member_sum[j] != 0)
-			die("invariant: entry %" PRIu64 ": %s's books sum to %" PRId64 " fen, want 0", s->last_index,
+			die("invariant: entry %" PRIu64 ": %s's books sum to %" PRId64 " fen, want 0", as_of,
 				part_id[j], member_sum[j]);
 	if (total != 0)
-		die("invariant: entry %" PRIu64 ": all balances sum to %" PRId64 " fen, want 0", s->last_index, total);
+		die("invariant: entry %" PRIu64 ": all balances sum to %" PRId64 " fen, want 0", as_of, total);
 	s->checks++;
 }
 
@@ -1033,7 +1034,7 @@ static void print_totals(struct sim *s, double secs)
 		"%d settlements, %.2f s%s\n", s->seed, s->n_ent, s->entries, s->tot.claims, s->tot.settlements, secs,
 		s->check ? "" : "");
 	if (s->check)
-		printf("invariants checked after each of %" PRIu64 " batches: all hold\n", s->checks);
+		printf("invariants checked as of each of %" PRIu64 " entries: all hold\n", s->checks);
 	printf("%-14s %8s %7s %16s %16s %14s %16s %14s %16s\n", "member (CNY)", "policies", "flagged",
 		"premium written", "received", "set-aside", "claims paid", "fund part", "net owed to it");
 	for (int i = 0; i < MEMBERS; i++) {
@@ -1060,7 +1061,7 @@ static const char usage[] =
 	"  --enterprises N   enterprises on the register (default 3000, at most 200000)\n"
 	"  --register FILE   also write the regulator's register (CSV: usci,name,industry,\n"
 	"                    district), including enterprises that never insure\n"
-	"  --check           after every batch, check the invariants of TRANSACTIONS.md\n"
+	"  --check           as of every entry, check the invariants of TRANSACTIONS.md\n"
 	"                    section 4 over all balances; exit 1 naming the entry index\n"
 	"                    on the first violation\n"
 	"  --quiet           no progress on stderr\n"
@@ -1151,7 +1152,7 @@ int main(int argc, char **argv)
 		write_register(s, reg, sha);
 	open_ledger(s, dir);
 	if (s->check)
-		check_invariants(s);
+		check_invariants(s, 0); /* after the charter */
 	run_year(s, reg != NULL ? sha : NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_totals(s, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
