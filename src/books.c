@@ -12,6 +12,7 @@
  * Looking a member up is a linear scan of at most GB_BOOKS_MEMBERS_MAX ids.
  */
 #include "gongbao/books.h"
+#include "gongbao/money.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -36,32 +37,7 @@ static const char *const kind_names[GB_ACCOUNT_KIND_COUNT] = {
 
 /* ------------------------------------------------------------- messages */
 
-#define FEN_TEXT_MAX 32
-
-/* Formats v with thousands separators ("-1,234,567") into buf; returns buf. */
-static const char *fen_text(char buf[FEN_TEXT_MAX], int64_t v)
-{
-	char digits[24];
-	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0, o = 0;
-	do {
-		digits[n++] = (char)('0' + mag % 10);
-		mag /= 10;
-	} while (mag != 0 && n < sizeof digits);
-	if (v < 0)
-		buf[o++] = '-';
-	for (size_t i = n; i-- > 0;) {
-		buf[o++] = digits[i];
-		if (i > 0 && i % 3 == 0)
-			buf[o++] = ',';
-	}
-	assert(o < FEN_TEXT_MAX);
-	buf[o] = '\0';
-	return buf;
-}
-
-/* An amount for a message; the buffer lives until the end of the enclosing block. */
-#define FEN(v) fen_text((char[FEN_TEXT_MAX]){ 0 }, (v))
+/* Amounts in messages: GB_FEN and gb_fen_format (money.h). */
 
 /* ------------------------------------------------------------- accounts */
 
@@ -239,11 +215,11 @@ int gb_books_shares_check(const gb_shares *t, gb_err *err)
 	for (size_t i = 0; i < t->count; i++) {
 		if (t->bps[i] < 0 || t->bps[i] > GB_BPS_WHOLE)
 			return gb_err_set(err, GB_EVALUE, "share of '%s' is %s bps, want 0 to 10,000",
-				t->id[i], FEN(t->bps[i]));
+				t->id[i], GB_FEN(t->bps[i]));
 		sum_bps += t->bps[i];
 	}
 	if (sum_bps != GB_BPS_WHOLE)
-		return gb_err_set(err, GB_EVALUE, "shares sum to %s bps, want 10,000", FEN(sum_bps));
+		return gb_err_set(err, GB_EVALUE, "shares sum to %s bps, want 10,000", GB_FEN(sum_bps));
 	if (t->lead >= t->count)
 		return gb_err_set(err, GB_EVALUE, "share table has no lead (index %zu of %zu members)",
 			t->lead, t->count);
@@ -369,7 +345,7 @@ static int line_merge(gb_postings *ps, size_t i, int64_t amount_fen, gb_err *err
 		char account[GB_ACCOUNT_MAX + 1];
 		gb_postings_account(ps, i, account);
 		return gb_err_set(err, GB_EOVERFLOW, "posting to '%s' out of range: %s fen + %s fen",
-			account, FEN(ps->line[i].amount_fen), FEN(amount_fen));
+			account, GB_FEN(ps->line[i].amount_fen), GB_FEN(amount_fen));
 	}
 	if (sum != 0) {
 		ps->line[i].amount_fen = sum;
@@ -410,7 +386,7 @@ int gb_postings_add(gb_postings *ps, const char *member, int kind, const char *o
 		return rc;
 	if (amount_fen < -GB_FEN_MAX || amount_fen > GB_FEN_MAX)
 		return gb_err_set(err, GB_EOVERFLOW, "posting of %s fen to 'm/%s/%s' is over GB_FEN_MAX",
-			FEN(amount_fen), member, kind_names[kind]);
+			GB_FEN(amount_fen), member, kind_names[kind]);
 	uint16_t m, o = GB_POSTING_NO_OTHER;
 	rc = member_intern(ps, member, &m, err);
 	if (rc == 0 && other != NULL)
@@ -516,7 +492,7 @@ static int check_line(const gb_postings *ps, size_t i, gb_err *err)
 			i, (unsigned)l->other, kind_names[l->kind]);
 	if (l->amount_fen == 0 || l->amount_fen < -GB_FEN_MAX || l->amount_fen > GB_FEN_MAX)
 		return gb_err_set(err, GB_EINVARIANT, "posting line %zu: amount %s fen is 0 or over GB_FEN_MAX",
-			i, FEN(l->amount_fen));
+			i, GB_FEN(l->amount_fen));
 	return 0;
 }
 
@@ -548,11 +524,11 @@ static int check_sums(const gb_postings *ps, gb_err *err)
 		total += ps->line[i].amount_fen;
 	}
 	if (total != 0)
-		return gb_err_set(err, GB_EINVARIANT, "postings sum to %s fen, want 0", FEN(total));
+		return gb_err_set(err, GB_EINVARIANT, "postings sum to %s fen, want 0", GB_FEN(total));
 	for (size_t m = 0; m < ps->member_count; m++)
 		if (member_sum[m] != 0)
 			return gb_err_set(err, GB_EINVARIANT, "postings for '%s' sum to %s fen, want 0",
-				ps->member[m], FEN(member_sum[m]));
+				ps->member[m], GB_FEN(member_sum[m]));
 	return 0;
 }
 
@@ -580,7 +556,7 @@ static int read_balance(const gb_state *st, const char *key, int64_t *out, gb_er
 	/* apply never writes such a balance: the state is damaged. */
 	if (*out < -GB_FEN_MAX || *out > GB_FEN_MAX)
 		return gb_err_set(err, GB_ECORRUPT, "balance '%s' is %s fen, beyond GB_FEN_MAX",
-			key, FEN(*out));
+			key, GB_FEN(*out));
 	return 0;
 }
 
@@ -603,7 +579,7 @@ static int apply_compute(const gb_postings *ps, const gb_state *st, int64_t *nex
 			return rc;
 		if (gb_fen_add(cur, ps->line[i].amount_fen, &next[i]) != 0)
 			return gb_err_set(err, GB_EOVERFLOW, "balance of '%s' out of range: %s fen + %s fen",
-				key + strlen(GB_BALANCE_KEY_PREFIX), FEN(cur), FEN(ps->line[i].amount_fen));
+				key + strlen(GB_BALANCE_KEY_PREFIX), GB_FEN(cur), GB_FEN(ps->line[i].amount_fen));
 	}
 	return 0;
 }
@@ -630,7 +606,7 @@ static int apply_mirror(const gb_postings *ps, const gb_state *st, const int64_t
 	char account[GB_ACCOUNT_MAX + 1];
 	gb_postings_account(ps, i, account);
 	return gb_err_set(err, GB_EINVARIANT, "mirror broken: '%s' would be %s fen but '%s' %s fen",
-		account, FEN(next[i]), key + strlen(GB_BALANCE_KEY_PREFIX), FEN(mirror));
+		account, GB_FEN(next[i]), key + strlen(GB_BALANCE_KEY_PREFIX), GB_FEN(mirror));
 }
 
 /* Invariants 2 and 3 of section 4 on the accounts ps touches. */
@@ -641,7 +617,7 @@ static int apply_invariants(const gb_postings *ps, const gb_state *st, const int
 		const gb_posting *l = &ps->line[i];
 		if (l->kind == GB_ACCOUNT_FUND && next[i] > 0)
 			return gb_err_set(err, GB_EINVARIANT, "fund part of '%s' would be %s fen, above 0",
-				ps->member[l->member], FEN(next[i]));
+				ps->member[l->member], GB_FEN(next[i]));
 		if (l->kind >= GB_ACCOUNT_OWN_KINDS) {
 			int rc = apply_mirror(ps, st, next, i, err);
 			if (rc != 0)
@@ -680,9 +656,9 @@ int gb_postings_apply(const gb_postings *ps, const gb_state *st, gb_err *err)
 static int amount_check(const char *what, int64_t amount_fen, int signed_ok, gb_err *err)
 {
 	if (amount_fen < -GB_FEN_MAX || amount_fen > GB_FEN_MAX)
-		return gb_err_set(err, GB_EOVERFLOW, "%s of %s fen is over GB_FEN_MAX", what, FEN(amount_fen));
+		return gb_err_set(err, GB_EOVERFLOW, "%s of %s fen is over GB_FEN_MAX", what, GB_FEN(amount_fen));
 	if (amount_fen < 0 && !signed_ok)
-		return gb_err_set(err, GB_EVALUE, "%s of %s fen is negative", what, FEN(amount_fen));
+		return gb_err_set(err, GB_EVALUE, "%s of %s fen is negative", what, GB_FEN(amount_fen));
 	return 0;
 }
 
@@ -774,7 +750,7 @@ int gb_books_premium_received(gb_postings *ps, const gb_shares *t, int64_t recei
 {
 	if (setaside_bps < 0 || setaside_bps > GB_BPS_WHOLE)
 		return gb_err_set(err, GB_EVALUE, "set-aside rate of %s bps, want 0 to 10,000",
-			FEN(setaside_bps));
+			GB_FEN(setaside_bps));
 	int64_t part[GB_SHARES_MAX];
 	uint16_t idx[GB_SHARES_MAX];
 	int rc = shares_prepare(ps, t, "premium received", received_fen, 0, part, idx, err);
@@ -831,7 +807,7 @@ static int fund_parts(const gb_state *st, const gb_shares *t, int64_t *part, int
 			return rc;
 		if (bal > 0)
 			return gb_err_set(err, GB_EINVARIANT, "fund part of '%s' is %s fen, above 0",
-				t->id[i], FEN(bal));
+				t->id[i], GB_FEN(bal));
 		if (gb_fen_sub(total, bal, &total) != 0)
 			return gb_err_set(err, GB_EOVERFLOW, "prevention fund balance over GB_FEN_MAX at '%s'",
 				t->id[i]);
@@ -857,7 +833,7 @@ int gb_books_fund_withdrawal(gb_postings *ps, const gb_state *st, const gb_share
 		return rc;
 	if (amount_fen > total)
 		return gb_err_set(err, GB_ESTATE, "withdrawal of %s fen exceeds the prevention fund's balance of %s fen",
-			FEN(amount_fen), FEN(total));
+			GB_FEN(amount_fen), GB_FEN(total));
 	if (amount_fen == 0)
 		return 0;
 	rc = gb_fen_split(amount_fen, fund, t->count, t->lead, part);
@@ -906,7 +882,7 @@ int gb_books_settlement(gb_postings *ps, const gb_state *st, const char *payer,
 	int64_t owed = -due;      /* read_balance keeps |due| <= GB_FEN_MAX */
 	if (amount_fen > owed)
 		return gb_err_set(err, GB_ESTATE, "settlement of %s fen overpays: '%s' owes '%s' %s fen",
-			FEN(amount_fen), payer, payee, FEN(owed));
+			GB_FEN(amount_fen), payer, payee, GB_FEN(owed));
 	return settlement_lines(ps, payer, payee, amount_fen, err);
 }
 

@@ -153,3 +153,47 @@ int gb_fen_split(int64_t a, const int64_t *w, size_t n, size_t lead, int64_t *ou
 	assert(sum == a);
 	return 0;
 }
+
+/* Writes the decimal digits of u with a ',' every three from the right; returns the length. */
+static size_t group_digits(char *out, uint64_t u)
+{
+	char digits[24];
+	size_t n = 0, o = 0;
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0 && n < sizeof digits);
+	for (size_t i = n; i-- > 0;) {
+		out[o++] = digits[i];
+		if (i > 0 && i % 3 == 0)
+			out[o++] = ',';
+	}
+	return o;
+}
+
+const char *gb_fen_format(char buf[GB_FEN_TEXT_MAX], int64_t fen)
+{
+	uint64_t mag = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+	size_t o = 0;
+	if (fen < 0)
+		buf[o++] = '-';
+	o += group_digits(buf + o, mag);
+	assert(o < GB_FEN_TEXT_MAX);
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *gb_fen_format_cny(char buf[GB_FEN_TEXT_MAX], int64_t fen)
+{
+	uint64_t mag = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+	size_t o = 0;
+	if (fen < 0)
+		buf[o++] = '-';
+	o += group_digits(buf + o, mag / 100);
+	assert(o + 4 <= GB_FEN_TEXT_MAX);
+	buf[o++] = '.';
+	buf[o++] = (char)('0' + mag % 100 / 10);
+	buf[o++] = (char)('0' + mag % 10);
+	buf[o] = '\0';
+	return buf;
+}

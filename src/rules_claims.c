@@ -38,32 +38,7 @@ static _Thread_local gb_postings claims_ps;
 
 /* ------------------------------------------------------------ messages */
 
-#define FEN_TEXT_MAX 32
-
-/* Formats v with thousands separators ("-1,234,567") into buf; returns buf. */
-static const char *fen_text(char buf[FEN_TEXT_MAX], int64_t v)
-{
-	char digits[24];
-	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0, o = 0;
-	do {
-		digits[n++] = (char)('0' + mag % 10);
-		mag /= 10;
-	} while (mag != 0 && n < sizeof digits);
-	if (v < 0)
-		buf[o++] = '-';
-	for (size_t i = n; i-- > 0;) {
-		buf[o++] = digits[i];
-		if (i > 0 && i % 3 == 0)
-			buf[o++] = ',';
-	}
-	assert(o < FEN_TEXT_MAX);
-	buf[o] = '\0';
-	return buf;
-}
-
-/* An amount for a message; the buffer lives until the end of the enclosing block. */
-#define FEN(v) fen_text((char[FEN_TEXT_MAX]){ 0 }, (v))
+/* Amounts in messages: GB_FEN and gb_fen_format (money.h). */
 
 /* --------------------------------------------------------------- dates */
 
@@ -144,7 +119,7 @@ static int claim_check(const gb_claim *c, gb_err *err)
 	for (size_t i = 0; i < 4; i++)
 		if (amounts[i] < 0 || amounts[i] > GB_FEN_MAX)
 			return gb_err_set(err, GB_EVALUE, "claim '%s': amount %s fen out of range", c->id,
-				FEN(amounts[i]));
+				GB_FEN(amounts[i]));
 	if (gb_claim_status_name(c->status) == NULL)
 		return gb_err_set(err, GB_EVALUE, "claim '%s': unknown status %d", c->id, c->status);
 	return 0;
@@ -350,7 +325,7 @@ static int apply_premium_receive(gb_rules_env *env, const gb_entry *e, gb_err *e
 	if (amount > outstanding)
 		return gb_err_set(err, GB_EVALUE,
 			"amount_fen %s exceeds what policy '%s' still owes: premium %s less received %s is %s fen",
-			FEN(amount), p.number, FEN(p.premium_fen), FEN(p.received_fen), FEN(outstanding));
+			GB_FEN(amount), p.number, GB_FEN(p.premium_fen), GB_FEN(p.received_fen), GB_FEN(outstanding));
 	rc = gb_fen_add(p.received_fen, amount, &received);
 	assert(rc == 0); /* received + amount <= premium <= GB_FEN_MAX */
 	gb_params loaded;
@@ -462,7 +437,7 @@ static int apply_claim_advance(gb_rules_env *env, const gb_entry *e, gb_err *err
 		return rc;
 	if (gb_fen_add(c.paid_fen, amount, &paid) != 0 || gb_fen_add(c.advanced_fen, amount, &advanced) != 0)
 		return gb_err_set(err, GB_EOVERFLOW, "amount_fen %s on claim '%s' takes its payments over %s fen",
-			FEN(amount), c.id, FEN(GB_FEN_MAX));
+			GB_FEN(amount), c.id, GB_FEN(GB_FEN_MAX));
 	rc = post_claim_paid(env, &p, amount, err);
 	if (rc != 0)
 		return rc;
@@ -487,7 +462,7 @@ static int apply_claim_settle(gb_rules_env *env, const gb_entry *e, gb_err *err)
 		return rc;
 	if (final_fen < c.advanced_fen)
 		return gb_err_set(err, GB_EVALUE, "final_fen %s is below the %s fen advanced on claim '%s'",
-			FEN(final_fen), FEN(c.advanced_fen), c.id);
+			GB_FEN(final_fen), GB_FEN(c.advanced_fen), c.id);
 	rc = gb_fen_sub(final_fen, c.paid_fen, &balance);
 	assert(rc == 0); /* both within 0..GB_FEN_MAX */
 	assert(balance >= 0); /* an open claim has paid only its advances */
@@ -509,7 +484,7 @@ static int apply_claim_close(gb_rules_env *env, const gb_entry *e, gb_err *err)
 		return rc;
 	if (c.status == GB_CLAIM_OPEN && c.paid_fen != 0)
 		return gb_err_set(err, GB_ESTATE, "claim '%s' has %s fen paid in advance: settle it before closing",
-			c.id, FEN(c.paid_fen));
+			c.id, GB_FEN(c.paid_fen));
 	if (c.status != GB_CLAIM_OPEN && c.status != GB_CLAIM_SETTLED)
 		return gb_err_set(err, GB_ESTATE, "claim '%s' is %s: it cannot be closed", c.id,
 			status_names[c.status]);
@@ -530,7 +505,7 @@ static int apply_claim_reject(gb_rules_env *env, const gb_entry *e, gb_err *err)
 		return rc;
 	if (c.paid_fen != 0)
 		return gb_err_set(err, GB_ESTATE, "claim '%s' has %s fen paid in advance: it cannot be rejected",
-			c.id, FEN(c.paid_fen));
+			c.id, GB_FEN(c.paid_fen));
 	c.status = GB_CLAIM_REJECTED;
 	return gb_claim_store(env->state, &c, err);
 }

@@ -64,6 +64,13 @@ unsigned gb_role_parse(gb_str s);
 int gb_rules_known_keys(const uint8_t *p, size_t len, const char *const *allowed,
 	const char *where, gb_err *err);
 
+/*
+ * Checks that every member of a share table is an active member of the
+ * roster: GB_EVALUE for a non-member, GB_ESTATE for a suspended one.
+ */
+struct gb_shares;
+int gb_rules_shares_active(const gb_roster *r, const struct gb_shares *s, gb_err *err);
+
 /* The charter's params and shares: checked and stored (rules_members.c). */
 int gb_members_charter_extras(gb_rules_env *env, const gb_entry *e, gb_err *err);
 

@@ -105,8 +105,7 @@ static int put_encoded(const gb_state *st, const char *key, const uint8_t *buf, 
 	return rc ? gb_err_set(err, rc, "storing '%s': %s", key, gb_strerror(rc)) : 0;
 }
 
-/* A share table's members must be active members of the roster. */
-static int shares_check_members(const gb_roster *r, const gb_shares *s, gb_err *err)
+int gb_rules_shares_active(const gb_roster *r, const gb_shares *s, gb_err *err)
 {
 	for (size_t i = 0; i < s->count; i++) {
 		gb_str id = { s->id[i], strlen(s->id[i]) };
@@ -143,7 +142,7 @@ int gb_members_charter_extras(gb_rules_env *env, const gb_entry *e, gb_err *err)
 		return rc;
 	gb_shares s;
 	if (it.type != GB_MP_MAP || (rc = gb_shares_parse(&s, val, val_len, err)) != 0 ||
-	    (rc = shares_check_members(env->roster, &s, err)) != 0)
+	    (rc = gb_rules_shares_active(env->roster, &s, err)) != 0)
 		return gb_err_prefix(err, GB_ECHARTER, "charter: ");
 	gb_mpw_init(&w, buf, sizeof buf);
 	gb_shares_encode(&s, &w);
@@ -289,7 +288,7 @@ static int apply_shares_set(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	int rc = gb_field_int(e->body, e->body_len, "from", 19700101, 99991231, &from, err);
 	rc = rc ? rc : gb_field_raw(e->body, e->body_len, "shares", GB_MP_MAP, &val, &val_len, NULL, err);
 	rc = rc ? rc : gb_shares_parse(&s, val, val_len, err);
-	rc = rc ? rc : shares_check_members(env->roster, &s, err);
+	rc = rc ? rc : gb_rules_shares_active(env->roster, &s, err);
 	if (rc != 0)
 		return rc;
 	for (size_t i = 0; i < s.count; i++)

@@ -34,8 +34,6 @@
 #define PPM_WHOLE 1000000
 /* Most levels of one rating factor. */
 #define LEVELS_MAX 16
-/* Longest "1,000,000,000,000,000" with sign and NUL. */
-#define FEN_TEXT_MAX 32
 /* Dates are YYYYMMDD within these. */
 #define DATE_MIN 19700101
 #define DATE_MAX 99991231
@@ -57,24 +55,6 @@ static int list_find(const char *const *list, const char *s, size_t len)
 	return -1;
 }
 
-/* Formats v with thousands separators ("1,234,567"). */
-static const char *fen_text(char buf[FEN_TEXT_MAX], int64_t v)
-{
-	char digits[24];
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)u);
-	assert(n > 0 && n < 21);
-	size_t o = 0;
-	if (v < 0)
-		buf[o++] = '-';
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
 
 /* ------------------------------------------------------------------ dates */
 
@@ -736,11 +716,11 @@ static int rate_floor(const rate_row *r, const gb_policy *pol, int64_t exposure,
 	assert(exposure >= 0 && exposure <= GB_FEN_MAX);
 	assert(days > 0 && days <= PERIOD_DAYS_MAX);
 	int64_t annual, fl = 0, adj = 0;
-	char a[FEN_TEXT_MAX], b[FEN_TEXT_MAX];
+	char a[GB_FEN_TEXT_MAX], b[GB_FEN_TEXT_MAX];
 	if (r->basis == GB_BASIS_HEAD) {
 		if (exposure > 0 && r->rate > GB_FEN_MAX / exposure)
 			return gb_err_set(err, GB_EOVERFLOW, "exposure: %s heads at %s fen a head is over the limit",
-				fen_text(a, exposure), fen_text(b, r->rate));
+				gb_fen_format(a, exposure), gb_fen_format(b, r->rate));
 		annual = r->rate * exposure;
 	} else {
 		int64_t q = exposure / PPM_WHOLE, rem = exposure % PPM_WHOLE;
@@ -753,12 +733,12 @@ static int rate_floor(const rate_row *r, const gb_policy *pol, int64_t exposure,
 	rc = rc ? rc : (fl < 0 ? gb_fen_sub(annual, adj, &adj) : gb_fen_add(annual, adj, &adj));
 	if (rc != 0)
 		return gb_err_set(err, GB_EOVERFLOW, "floor: annual premium of %s fen floated by %lld bps is over the limit",
-			fen_text(a, annual), (long long)fl);
+			gb_fen_format(a, annual), (long long)fl);
 	/* 2 x adj x days < 2.2e18 fits; round half up. */
 	uint64_t pro = (2 * (uint64_t)adj * (uint64_t)days + DAYS_PER_YEAR) / (2 * DAYS_PER_YEAR);
 	if (pro > (uint64_t)GB_FEN_MAX)
 		return gb_err_set(err, GB_EOVERFLOW, "floor: %s fen a year over %lld days is over the limit",
-			fen_text(a, adj), (long long)days);
+			gb_fen_format(a, adj), (long long)days);
 	*out = (int64_t)pro;
 	return 0;
 }
@@ -777,19 +757,6 @@ static int post_premium(gb_rules_env *env, const gb_shares *t, int64_t amount_fe
 	return rc ? rc : gb_books_post(&ps, env->state, env->index, err);
 }
 
-/* A share table's members must be active members of the roster. */
-static int shares_active(const gb_roster *r, const gb_shares *s, gb_err *err)
-{
-	for (size_t i = 0; i < s->count && i < GB_SHARES_MAX; i++) {
-		gb_str id = { s->id[i], strlen(s->id[i]) };
-		const gb_participant *p = gb_roster_find(r, id);
-		if (p == NULL || p->role != GB_ROLE_MEMBER)
-			return gb_err_set(err, GB_EVALUE, "shares: '%s' is not a member of the consortium", s->id[i]);
-		if (p->suspended)
-			return gb_err_set(err, GB_ESTATE, "shares: member '%s' is suspended", s->id[i]);
-	}
-	return 0;
-}
 
 /* Turns the error of parsing stored value `key` into GB_ECORRUPT, keeping its message. */
 static int corrupt(gb_err *err, const char *key)
@@ -839,7 +806,7 @@ static int policy_shares(gb_rules_env *env, const gb_entry *e, uint32_t start, g
 			return gb_err_set(err, GB_EFIELD, "field 'shares' must be a map");
 		rc = gb_shares_parse(out, val, val_len, err);
 		rc = rc ? rc : gb_books_shares_check(out, err);
-		rc = rc ? rc : shares_active(env->roster, out, err);
+		rc = rc ? rc : gb_rules_shares_active(env->roster, out, err);
 	} else {
 		rc = shares_default(env->state, start, out, err);
 	}
@@ -897,16 +864,16 @@ static int issue_read(const gb_entry *e, gb_policy *pol, int64_t *days, gb_err *
 /* The limit floor and the commission cap of params. */
 static int terms_check(const gb_params *pr, const gb_policy *pol, gb_err *err)
 {
-	char a[FEN_TEXT_MAX], b[FEN_TEXT_MAX];
+	char a[GB_FEN_TEXT_MAX], b[GB_FEN_TEXT_MAX];
 	if (pol->limit_fen < pr->limit_floor_fen)
 		return gb_err_set(err, GB_EVALUE, "limit_fen: %s fen is below the floor of %s fen",
-			fen_text(a, pol->limit_fen), fen_text(b, pr->limit_floor_fen));
+			gb_fen_format(a, pol->limit_fen), gb_fen_format(b, pr->limit_floor_fen));
 	int64_t cap;
 	int rc = gb_fen_apply_bps(pol->premium_fen, pr->commission_cap_bps, &cap);
 	assert(rc == 0);
 	if (pol->commission_fen > cap)
 		return gb_err_set(err, GB_EVALUE, "commission_fen: %s fen is over the cap of %s fen (%lld bps of the premium)",
-			fen_text(a, pol->commission_fen), fen_text(b, cap), (long long)pr->commission_cap_bps);
+			gb_fen_format(a, pol->commission_fen), gb_fen_format(b, cap), (long long)pr->commission_cap_bps);
 	return rc;
 }
 
@@ -914,11 +881,11 @@ static int terms_check(const gb_params *pr, const gb_policy *pol, gb_err *err)
 static int floor_check(const gb_params *pr, int64_t premium_fen, int64_t floor_fen, int *flagged,
 	gb_err *err)
 {
-	char a[FEN_TEXT_MAX], b[FEN_TEXT_MAX];
+	char a[GB_FEN_TEXT_MAX], b[GB_FEN_TEXT_MAX];
 	*flagged = premium_fen < floor_fen;
 	if (*flagged && !pr->below_floor_flag)
 		return gb_err_set(err, GB_EVALUE, "premium_fen: %s fen is below the rate floor of %s fen",
-			fen_text(a, premium_fen), fen_text(b, floor_fen));
+			gb_fen_format(a, premium_fen), gb_fen_format(b, floor_fen));
 	return 0;
 }
 

@@ -477,8 +477,25 @@ static void test_split_random(void)
 	CU_ASSERT_EQUAL(mismatch_count, 0);
 }
 
+static void test_format(void)
+{
+	static const struct { int64_t fen; const char *plain, *cny; } cases[] = {
+		{ 0, "0", "0.00" }, { 5, "5", "0.05" }, { -5, "-5", "-0.05" }, { 100, "100", "1.00" },
+		{ 999, "999", "9.99" }, { 1000, "1,000", "10.00" }, { 123456, "123,456", "1,234.56" },
+		{ -123456789, "-123,456,789", "-1,234,567.89" },
+		{ GB_FEN_MAX, "1,000,000,000,000,000", "10,000,000,000,000.00" },
+		{ INT64_MIN, "-9,223,372,036,854,775,808", "-92,233,720,368,547,758.08" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char a[GB_FEN_TEXT_MAX], b[GB_FEN_TEXT_MAX];
+		CU_ASSERT_STRING_EQUAL(gb_fen_format(a, cases[i].fen), cases[i].plain);
+		CU_ASSERT_STRING_EQUAL(gb_fen_format_cny(b, cases[i].fen), cases[i].cny);
+	}
+}
+
 static void add_tests(CU_pSuite s)
 {
+	CU_add_test(s, "format", test_format);
 	CU_add_test(s, "add: range edges and overflow", test_add_edges);
 	CU_add_test(s, "sub: range edges and overflow", test_sub_edges);
 	CU_add_test(s, "apply_bps: known answers, half up, symmetric", test_apply_bps_known);

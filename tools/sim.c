@@ -48,6 +48,7 @@
 #include <sodium.h>
 
 #include "gongbao/books.h"
+#include "gongbao/money.h"
 #include "gongbao/entry.h"
 #include "gongbao/json.h"
 #include "gongbao/ledger.h"
@@ -976,21 +977,9 @@ static int read_totals(const gb_state *st, void *arg)
 }
 
 /* fen as CNY with thousands separators and two decimals, exactly (integer arithmetic). */
-static const char *cny(char buf[40], int64_t fen)
+static const char *cny(char buf[GB_FEN_TEXT_MAX], int64_t fen)
 {
-	uint64_t u = fen < 0 ? -(uint64_t)fen : (uint64_t)fen;
-	char digits[24];
-	int n = snprintf(digits, sizeof digits, "%" PRIu64, u / 100), o = 0;
-	assert(n > 0 && n < 21);
-	if (fen < 0)
-		buf[o++] = '-';
-	for (int i = 0; i < n; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	snprintf(buf + o, 40 - (size_t)o, ".%02u", (unsigned)(u % 100));
-	return buf;
+	return gb_fen_format_cny(buf, fen);
 }
 
 static void print_totals(struct sim *s, double secs)

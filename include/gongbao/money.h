@@ -47,6 +47,18 @@ int gb_fen_apply_bps(int64_t a, int64_t bps, int64_t *out) __attribute__((warn_u
 int gb_fen_split(int64_t a, const int64_t *w, size_t n, size_t lead, int64_t *out)
 	__attribute__((warn_unused_result));
 
+/* Room for a formatted amount, NUL included. */
+#define GB_FEN_TEXT_MAX 40
+
+/* Formats fen with thousands separators ("-1,234,567") into buf; returns buf. */
+const char *gb_fen_format(char buf[GB_FEN_TEXT_MAX], int64_t fen);
+
+/* Formats fen as CNY with separators and two decimals ("-12,345.67"), exactly; returns buf. */
+const char *gb_fen_format_cny(char buf[GB_FEN_TEXT_MAX], int64_t fen);
+
+/* An amount in fen for a message; the buffer lives to the end of the enclosing block. */
+#define GB_FEN(v) gb_fen_format((char[GB_FEN_TEXT_MAX]){ 0 }, (v))
+
 #ifdef __cplusplus
 }
 #endif

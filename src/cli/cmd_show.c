@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gongbao/money.h"
 #include "gongbao/books.h"
 #include "gongbao/json.h"
 #include "gongbao/rules.h"
@@ -39,18 +40,8 @@ struct show_req {
 /* Writes fen as CNY with thousands separators and two decimals: -1,234.05. */
 static void cny(char out[CNY_MAX], int64_t fen)
 {
-	uint64_t u = fen < 0 ? -(uint64_t)fen : (uint64_t)fen;
-	uint64_t yuan = u / 100;
-	char digits[24], grouped[40];
-	int n = snprintf(digits, sizeof digits, "%" PRIu64, yuan), g = 0;
-	assert(n > 0 && n < (int)sizeof digits);
-	for (int i = 0; i < n && g < (int)sizeof grouped - 2; i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			grouped[g++] = ',';
-		grouped[g++] = digits[i];
-	}
-	grouped[g] = '\0';
-	snprintf(out, CNY_MAX, "%s%s.%02u", fen < 0 ? "-" : "", grouped, (unsigned)(u % 100));
+	char buf[GB_FEN_TEXT_MAX];
+	snprintf(out, CNY_MAX, "%s", gb_fen_format_cny(buf, fen));
 }
 
 /* A share-table-shaped list of every member the roster names (ids only). */
