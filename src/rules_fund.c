@@ -104,6 +104,8 @@ static int withdraw_fields(const gb_entry *e, int64_t *amount_fen, gb_err *err)
 		(int)purpose.len, purpose.ptr);
 }
 
+static int post_correctable(const gb_postings *ps, const gb_rules_env *env, gb_err *err);
+
 /*
  * fund.withdraw: the lead of the default share table pays `amount` out of
  * the prevention fund, with the association's approval (co-signature). The
@@ -127,7 +129,7 @@ static int apply_withdraw(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	gb_postings *ps = &scratch;
 	gb_postings_init(ps);
 	rc = gb_books_fund_withdrawal(ps, env->state, &t, amount_fen, err);
-	return rc ? rc : gb_books_post(ps, env->state, env->index, err);
+	return rc ? rc : post_correctable(ps, env, err);
 }
 
 /*
@@ -164,13 +166,30 @@ static int apply_settle(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	gb_postings *ps = &scratch;
 	gb_postings_init(ps);
 	rc = gb_books_settlement(ps, env->state, payer, q->id, amount_fen, err);
-	return rc ? rc : gb_books_post(ps, env->state, env->index, err);
+	return rc ? rc : post_correctable(ps, env, err);
 }
 
 /* "correction/<index>" (a correction's own record) or "corrected/<index>" (its target's mark). */
 static void correction_key(char out[48], const char *prefix, uint64_t index)
 {
 	snprintf(out, 48, "%s/%" PRIu64, prefix, index);
+}
+
+/*
+ * Posts a withdrawal's or a settlement's set and marks the entry
+ * "correctable/<index>": these are the only entries a correction may undo,
+ * because no record (a policy's received_fen, a claim's paid_fen) mirrors
+ * their money and would be left disagreeing with the books.
+ */
+static int post_correctable(const gb_postings *ps, const gb_rules_env *env, gb_err *err)
+{
+	char key[48];
+	int rc = gb_books_post(ps, env->state, env->index, err);
+	if (rc != 0)
+		return rc;
+	correction_key(key, "correctable", env->index);
+	rc = gb_state_put(env->state, key, "\xc3", 1); /* MessagePack true */
+	return rc ? gb_err_set(err, rc, "storing '%s': %s", key, gb_strerror(rc)) : 0;
 }
 
 /* Whether `key` has a value: 1 yes, 0 no, or a negative code (with a message). */
@@ -194,6 +213,20 @@ static int correction_allowed(const gb_state *st, uint64_t k, gb_err *err)
 	char key[48];
 	const uint8_t *val;
 	size_t len;
+	correction_key(key, "correctable", k);
+	int able = state_has(st, key, &val, &len, err);
+	if (able < 0)
+		return able;
+	if (able == 0) {
+		correction_key(key, "correction", k);
+		if (state_has(st, key, &val, &len, NULL) > 0)
+			return gb_err_set(err, GB_ESTATE,
+				"entry %" PRIu64 " is a correction; corrections are not corrected", k);
+		return gb_err_set(err, GB_ESTATE, "entry %" PRIu64 " cannot be corrected: only fund "
+			"withdrawals and settlements between members can; a policy, premium or claim is put "
+			"right by its own types (endorsement, cancellation) so that its record stays in step "
+			"with the books", k);
+	}
 	correction_key(key, "correction", k);
 	int rc = state_has(st, key, &val, &len, err);
 	if (rc != 0)
@@ -290,8 +323,9 @@ static int apply_correction(gb_rules_env *env, const gb_entry *e, gb_err *err)
 		return rc;
 	gb_postings_negate(ps);
 	rc = correction_fund_check(ps, env->state, k, err);
-	rc = rc ? rc : correction_records(env, k, reason, err);
-	return rc ? rc : gb_books_post(ps, env->state, env->index, err);
+	/* Post first: if the books refuse the set, no correction record may remain. */
+	rc = rc ? rc : gb_books_post(ps, env->state, env->index, err);
+	return rc ? rc : correction_records(env, k, reason, err);
 }
 
 static const char *const withdraw_fields_list[] = { "amount", "beneficiary", "plan", "purpose", NULL };

@@ -57,6 +57,12 @@ void gb_str_copy(char *dst, size_t cap, gb_str s);
 /* Index of the signature by participant `id` on e, or -1. */
 int gb_entry_sig_by(const gb_entry *e, const char *id);
 
+/* Returns 1 if ymd (YYYYMMDD) is a calendar day from 1970 to 9999, else 0. */
+int gb_date_valid(int64_t ymd);
+
+/* Most dated share tables (shares.set) a consortium keeps. */
+#define GB_SHARES_DATED_MAX 64
+
 /* Parses a role name; 0 if unknown. */
 unsigned gb_role_parse(gb_str s);
 

@@ -276,6 +276,58 @@ static int apply_readmit(gb_rules_env *env, const gb_entry *e, gb_err *err)
 }
 
 /*
+ * Appends {"from", "shares"} to the dated share tables ("shares/dated", an
+ * array ascending by from): a table stays in force for the policies that
+ * start from its date until the next one's. A new table must start after
+ * the last one (GB_EVALUE), so history is never rewritten.
+ */
+static int shares_dated_add(const gb_state *st, int64_t from, const gb_shares *s, gb_err *err)
+{
+	const uint8_t *old = NULL;
+	size_t old_len = 0;
+	uint32_t count = 0;
+	int64_t last = 0;
+	int rc = gb_state_get(st, "shares/dated", &old, &old_len);
+	if (rc != 0 && rc != GB_ENOTFOUND)
+		return gb_err_set(err, rc, "reading shares/dated: %s", gb_strerror(rc));
+	gb_mpr rd;
+	gb_mp_item it;
+	if (rc == 0) {
+		gb_mpr_init(&rd, old, old_len);
+		if (gb_mpr_next(&rd, &it, NULL) != 0 || it.type != GB_MP_ARRAY || it.v.count == 0)
+			return gb_err_set(err, GB_ECORRUPT, "stored shares/dated is not a list");
+		count = it.v.count;
+		for (uint32_t i = 0; i < count; i++) {
+			const uint8_t *start = rd.p;
+			if (gb_mpr_skip(&rd, 4, NULL) != 0 ||
+			    gb_field_int(start, (size_t)(rd.p - start), "from", 0, INT64_MAX, &last, NULL) != 0)
+				return gb_err_set(err, GB_ECORRUPT, "stored shares/dated[%u] does not parse", i);
+		}
+	}
+	if (count >= GB_SHARES_DATED_MAX)
+		return gb_err_set(err, GB_ETOOBIG, "already %u dated share tables, the most there may be", count);
+	if (count > 0 && from <= last)
+		return gb_err_set(err, GB_EVALUE, "field 'from' is %lld; a new share table must start after the last one's %lld",
+			(long long)from, (long long)last);
+	static uint8_t buf[GB_SHARES_DATED_MAX * 4096];
+	gb_mpw w;
+	gb_mpw_init(&w, buf, sizeof buf);
+	gb_mpw_array(&w, count + 1);
+	if (count > 0) { /* the old elements, as they were: after the array header */
+		gb_mpr_init(&rd, old, old_len);
+		rc = gb_mpr_next(&rd, &it, NULL);
+		assert(rc == 0);
+		gb_mpw_raw(&w, rd.p, (size_t)(rd.end - rd.p));
+	}
+	gb_mpw_map(&w, 2);
+	gb_mpw_cstr(&w, "from");
+	gb_mpw_int(&w, from);
+	gb_mpw_cstr(&w, "shares");
+	gb_shares_encode(s, &w);
+	return put_encoded(st, "shares/dated", buf, &w, err);
+}
+
+/*
  * shares.set: a new default share table for policies starting on or after
  * "from", with the consent (co-signature) of every member in it.
  */
@@ -286,6 +338,8 @@ static int apply_shares_set(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	size_t val_len;
 	gb_shares s;
 	int rc = gb_field_int(e->body, e->body_len, "from", 19700101, 99991231, &from, err);
+	if (rc == 0 && !gb_date_valid(from))
+		return gb_err_set(err, GB_EVALUE, "field 'from' is %lld, not a calendar date", (long long)from);
 	rc = rc ? rc : gb_field_raw(e->body, e->body_len, "shares", GB_MP_MAP, &val, &val_len, NULL, err);
 	rc = rc ? rc : gb_shares_parse(&s, val, val_len, err);
 	rc = rc ? rc : gb_rules_shares_active(env->roster, &s, err);
@@ -294,15 +348,7 @@ static int apply_shares_set(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	for (size_t i = 0; i < s.count; i++)
 		if (gb_entry_sig_by(e, s.id[i]) < 0)
 			return gb_err_set(err, GB_ENOSIG, "shares.set needs the consent signature of '%s'", s.id[i]);
-	uint8_t buf[8192];
-	gb_mpw w;
-	gb_mpw_init(&w, buf, sizeof buf);
-	gb_mpw_map(&w, 2);
-	gb_mpw_cstr(&w, "from");
-	gb_mpw_int(&w, from);
-	gb_mpw_cstr(&w, "shares");
-	gb_shares_encode(&s, &w);
-	return put_encoded(env->state, "shares/next", buf, &w, err);
+	return shares_dated_add(env->state, from, &s, err);
 }
 
 static const char *const admit_fields[] = { "participant", "role", "vkey", NULL };

@@ -767,24 +767,41 @@ static int corrupt(gb_err *err, const char *key)
 	return GB_ECORRUPT;
 }
 
-/* The default share table for a policy starting on `start`: shares/next if in force by then, else shares. */
+/*
+ * The default share table for a policy starting on `start`: the last dated
+ * table (shares.set) whose from is on or before it, else the charter's.
+ */
 static int shares_default(const gb_state *st, uint32_t start, gb_shares *out, gb_err *err)
 {
-	const uint8_t *p, *val;
-	size_t len, val_len;
-	int64_t from;
-	int rc = gb_state_get(st, "shares/next", &p, &len);
+	const uint8_t *p;
+	size_t len;
+	int found = 0;
+	int rc = gb_state_get(st, "shares/dated", &p, &len);
 	if (rc == 0) {
-		rc = gb_field_int(p, len, "from", DATE_MIN, DATE_MAX, &from, err);
-		rc = rc ? rc : gb_field_raw(p, len, "shares", GB_MP_MAP, &val, &val_len, NULL, err);
-		rc = rc ? rc : (start >= from ? gb_shares_parse(out, val, val_len, err) : 0);
-		if (rc != 0)
-			return corrupt(err, "shares/next");
-		if (start >= from)
-			return 0;
+		gb_mpr rd;
+		gb_mp_item it;
+		gb_mpr_init(&rd, p, len);
+		if (gb_mpr_next(&rd, &it, NULL) != 0 || it.type != GB_MP_ARRAY)
+			return corrupt(err, "shares/dated");
+		for (uint32_t i = 0; i < it.v.count && i < GB_SHARES_DATED_MAX; i++) {
+			const uint8_t *el = rd.p, *val;
+			size_t val_len;
+			int64_t from;
+			if (gb_mpr_skip(&rd, 4, NULL) != 0 ||
+			    gb_field_int(el, (size_t)(rd.p - el), "from", DATE_MIN, DATE_MAX, &from, NULL) != 0 ||
+			    gb_field_raw(el, (size_t)(rd.p - el), "shares", GB_MP_MAP, &val, &val_len, NULL, NULL) != 0)
+				return corrupt(err, "shares/dated");
+			if (from > (int64_t)start)
+				break; /* ascending: the rest start later still */
+			if (gb_shares_parse(out, val, val_len, NULL) != 0)
+				return corrupt(err, "shares/dated");
+			found = 1;
+		}
 	} else if (rc != GB_ENOTFOUND) {
-		return gb_err_set(err, rc, "reading shares/next: %s", gb_strerror(rc));
+		return gb_err_set(err, rc, "reading shares/dated: %s", gb_strerror(rc));
 	}
+	if (found)
+		return 0;
 	rc = gb_state_get(st, "shares", &p, &len);
 	if (rc == GB_ENOTFOUND)
 		return gb_err_set(err, GB_EVALUE, "shares: none given and the consortium has no default share table");
@@ -808,7 +825,9 @@ static int policy_shares(gb_rules_env *env, const gb_entry *e, uint32_t start, g
 		rc = rc ? rc : gb_books_shares_check(out, err);
 		rc = rc ? rc : gb_rules_shares_active(env->roster, out, err);
 	} else {
+		/* A default table may name a member suspended since: it gets no new share. */
 		rc = shares_default(env->state, start, out, err);
+		rc = rc ? rc : gb_rules_shares_active(env->roster, out, err);
 	}
 	if (rc != 0)
 		return rc;

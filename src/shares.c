@@ -24,10 +24,21 @@ int gb_shares_find(const gb_shares *s, gb_str id)
 	return -1;
 }
 
+/* Returns 1 if the map at [p, p+len) has exactly `want` keys. */
+static int map_has_keys(const uint8_t *p, size_t len, uint32_t want)
+{
+	gb_mpr rd;
+	gb_mp_item it;
+	gb_mpr_init(&rd, p, len);
+	return gb_mpr_next(&rd, &it, NULL) == 0 && it.type == GB_MP_MAP && it.v.count == want;
+}
+
 /* Reads one {"bps", "id"} member map at [p, p+len) as member n. */
 static int parse_member(gb_shares *s, size_t n, const uint8_t *p, size_t len, gb_err *err)
 {
 	gb_mp_item it;
+	if (!map_has_keys(p, len, 2))
+		return gb_err_set(err, GB_EFIELD, "shares.members[%zu]: want exactly the fields 'bps' and 'id'", n);
 	if (gb_mp_map_get(p, len, "id", &it, NULL, NULL) != 0 || it.type != GB_MP_STR)
 		return gb_err_set(err, GB_EFIELD, "shares.members[%zu]: missing string 'id'", n);
 	gb_str id = { (const char *)it.v.str.ptr, it.v.str.len };
@@ -48,10 +59,13 @@ static int parse_member(gb_shares *s, size_t n, const uint8_t *p, size_t len, gb
 	return 0;
 }
 
+
 int gb_shares_parse(gb_shares *s, const uint8_t *p, size_t len, gb_err *err)
 {
 	assert(s != NULL && p != NULL);
 	memset(s, 0, sizeof *s);
+	if (!map_has_keys(p, len, 2))
+		return gb_err_set(err, GB_EFIELD, "shares: want exactly the fields 'lead' and 'members'");
 	gb_mp_item it;
 	const uint8_t *arr;
 	size_t arr_len;

@@ -394,7 +394,7 @@ static void test_rl_correction(void)
 
 	REJECT(&r, GB_ESTATE, "already corrected by entry 4", assoc, 1, CORR("c2", 3));
 	REJECT(&r, GB_ESTATE, "entry 4 is a correction", assoc, 1, CORR("c3", 4));
-	REJECT(&r, GB_ENOTFOUND, "entry 0 posted nothing", assoc, 1, CORR("c4", 0));
+	REJECT(&r, GB_ESTATE, "entry 0 cannot be corrected", assoc, 1, CORR("c4", 0));
 	REJECT(&r, GB_ENOTFOUND, "entry 5 is not in the log", assoc, 1, CORR("c5", 5));
 	REJECT(&r, GB_ENOTFOUND, "entry 1000 is not in the log", assoc, 1, CORR("c6", 1000));
 	REJECT(&r, GB_EVALUE, "entry", assoc, 1, CORR("c7", -1));
@@ -402,43 +402,34 @@ static void test_rl_correction(void)
 	REJECT(&r, GB_EVALUE, "reason", assoc, 1, "{\"type\":\"correction\",\"id\":\"c9\",\"entry\":2,\"reason\":\"\"}");
 	REJECT(&r, GB_EFIELD, "reason", assoc, 1, "{\"type\":\"correction\",\"id\":\"c10\",\"entry\":2}");
 
-	/* Spend part of the fund (entry 5): the receipt's set-aside can no longer be undone. */
+	/* Spend part of the fund (entry 5). A premium receipt is never corrected: its
+	 * record (received_fen) would disagree with the books. */
 	CU_ASSERT_EQUAL_FATAL(rl_apply(&r, lead_assoc, 2, WD("w1", "drills", 1001)), 0);
-	REJECT(&r, GB_ESTATE, "fund part of 'cpic-zs' to 300 fen", assoc, 1, CORR("c11", 2));
+	REJECT(&r, GB_ESTATE, "entry 2 cannot be corrected", assoc, 1, CORR("c11", 2));
 	/* Undo the withdrawal (entry 6): the fund is whole again. */
 	CU_ASSERT_EQUAL_FATAL(rl_apply(&r, assoc, 1, CORR("c12", 5)), 0);
 	CU_ASSERT_EQUAL(fund_total(&r), 15000);
 	CU_ASSERT_EQUAL(bal(&r, "picc-zs", FUND, NULL), -7500);
 	CU_ASSERT_EQUAL(bal(&r, "picc-zs", CASH, NULL), 100000);
 	CU_ASSERT_EQUAL(bal(&r, "cpic-zs", DUE_TO, "picc-zs"), 0);
-	/* Now the receipt can be undone (entry 7): only the policy's premium remains. */
-	CU_ASSERT_EQUAL_FATAL(rl_apply(&r, assoc, 1, CORR("c13", 2)), 0);
-	CU_ASSERT_EQUAL(fund_total(&r), 0);
-	CU_ASSERT_EQUAL(bal(&r, "picc-zs", CASH, NULL), 0);
-	CU_ASSERT_EQUAL(bal(&r, "picc-zs", DUE_TO, "cpic-zs"), 0);
-	CU_ASSERT_EQUAL(bal(&r, "cpic-zs", DUE_FROM, "picc-zs"), 0);
-	CU_ASSERT_EQUAL(bal(&r, "cpic-zs", GB_ACCOUNT_RECEIVABLE, NULL), 30000);
-	CU_ASSERT_EQUAL(bal(&r, "cpic-zs", GB_ACCOUNT_SETASIDE, NULL), 0);
-	CU_ASSERT_EQUAL(bal(&r, "picc-zs", GB_ACCOUNT_PREMIUM, NULL), -50000);
-	/* Settling on the corrected receipt is now an overpayment. */
-	REJECT(&r, GB_ESTATE, "owes 'cpic-zs' 0 fen", picc_cpic, 2, PAY("s2", "cpic-zs", 1));
-	REJECT(&r, GB_ESTATE, "already corrected by entry 7", assoc, 1, CORR("c14", 2));
-	CU_ASSERT_EQUAL(r.index, 8);
+	/* The receipt still cannot be corrected, with the fund whole again. */
+	REJECT(&r, GB_ESTATE, "entry 2 cannot be corrected", assoc, 1, CORR("c13", 2));
+	REJECT(&r, GB_ESTATE, "already corrected by entry 6", assoc, 1, CORR("c14", 5));
+	CU_ASSERT_EQUAL(r.index, 7);
 	rl_free(&r);
 }
 
-/* With every set-aside spent, undoing the receipt is refused too. */
+/* Policies and receipts are not corrected, spent set-aside or not; a withdrawal is. */
 static void test_rl_correction_spent(void)
 {
 	struct rl r;
 	rl_init(&r);
 	int assoc[1] = { FX_ASSOC };
 	CU_ASSERT_EQUAL_FATAL(rl_apply(&r, lead_assoc, 2, WD("w1", "evaluation", 15000)), 0);
-	REJECT(&r, GB_ESTATE, "its set-aside has been spent", assoc, 1, CORR("c1", 2));
-	/* The premium written (entry 1) has no fund lines and can be undone. */
-	CU_ASSERT_EQUAL_FATAL(rl_apply(&r, assoc, 1, CORR("c2", 1)), 0);
-	CU_ASSERT_EQUAL(bal(&r, "pingan-zs", GB_ACCOUNT_RECEIVABLE, NULL), -20000);
-	CU_ASSERT_EQUAL(bal(&r, "pingan-zs", GB_ACCOUNT_PREMIUM, NULL), 0);
+	REJECT(&r, GB_ESTATE, "entry 2 cannot be corrected", assoc, 1, CORR("c1", 2));
+	REJECT(&r, GB_ESTATE, "entry 1 cannot be corrected", assoc, 1, CORR("c2", 1));
+	CU_ASSERT_EQUAL_FATAL(rl_apply(&r, assoc, 1, CORR("c3", 3)), 0);
+	CU_ASSERT_EQUAL(fund_total(&r), 15000);
 	rl_free(&r);
 }
 
@@ -506,8 +497,8 @@ static void test_e2e_rejections(void)
 	E2E_REJECT(l, GB_ESTATE, "'picc-zs' owes 'cpic-zs' 0 fen", picc_cpic, 2, PAY("s1", "cpic-zs", 1));
 	E2E_REJECT(l, GB_ENOSIG, "payee", lead_only, 1, PAY("s2", "cpic-zs", 1));
 	/* Entries that posted nothing, or are not there. */
-	E2E_REJECT(l, GB_ENOTFOUND, "entry 1 posted nothing", assoc, 1, CORR("c1", 1));
-	E2E_REJECT(l, GB_ENOTFOUND, "entry 0 posted nothing", assoc, 1, CORR("c2", 0));
+	E2E_REJECT(l, GB_ESTATE, "entry 1 cannot be corrected", assoc, 1, CORR("c1", 1));
+	E2E_REJECT(l, GB_ESTATE, "entry 0 cannot be corrected", assoc, 1, CORR("c2", 0));
 	E2E_REJECT(l, GB_ENOTFOUND, "entry 2 is not in the log", assoc, 1, CORR("c3", 2));
 	E2E_REJECT(l, GB_EAUTH, "member", lead_only, 1, CORR("c4", 1));
 	CU_ASSERT_EQUAL(fx_state_int(l, "corrected/1", "by"), -0x7fffffffffffffffLL - 1);

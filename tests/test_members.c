@@ -153,7 +153,17 @@ static void test_shares_set(void)
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, all, 3, "{\"type\":\"shares.set\",\"id\":\"t2\",\"from\":20270101,"
 		"\"shares\":{\"lead\":\"cpic-zs\",\"members\":[{\"id\":\"cpic-zs\",\"bps\":5000},{\"id\":\"picc-zs\",\"bps\":4000}]}}"), GB_EVALUE);
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, all, 3, "{\"type\":\"shares.set\",\"id\":\"t3\",\"from\":20270101,\"shares\":%s}", next), 0);
-	CU_ASSERT_EQUAL(fx_state_int(l, "shares/next", "from"), 20270101);
+	json_t *dated = fx_state(l, "shares/dated", UINT64_MAX);
+	CU_ASSERT_EQUAL(json_array_size(dated), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_array_get(dated, 0), "from")), 20270101);
+	json_decref(dated);
+	/* A later table is added; one not after the last is refused; impossible dates too. */
+	CU_ASSERT_EQUAL(fx_post_co(l, &err, all, 3, "{\"type\":\"shares.set\",\"id\":\"t5\",\"from\":20270101,\"shares\":%s}", next), GB_EVALUE);
+	CU_ASSERT_EQUAL(fx_post_co(l, &err, all, 3, "{\"type\":\"shares.set\",\"id\":\"t6\",\"from\":20270230,\"shares\":%s}", next), GB_EVALUE);
+	CU_ASSERT_EQUAL(fx_post_co(l, &err, all, 3, "{\"type\":\"shares.set\",\"id\":\"t7\",\"from\":20280101,\"shares\":" FX_SHARES "}"), 0);
+	dated = fx_state(l, "shares/dated", UINT64_MAX);
+	CU_ASSERT_EQUAL(json_array_size(dated), 2);
+	json_decref(dated);
 	/* A member may not set shares; the regulator's co-signature is not a member's consent. */
 	int bad[3] = { FX_PICC, FX_CPIC, FX_REG };
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, bad, 3, "{\"type\":\"shares.set\",\"id\":\"t4\",\"from\":20270101,\"shares\":%s}", next), GB_EAUTH);
