@@ -15,7 +15,8 @@ VERSION = 0.1.0
 
 # Debian packages: to build, to test (interop, fuzz).
 DEPS_BUILD = gcc make pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev
-DEPS_TEST = $(DEPS_BUILD) libcunit1-dev golang-go golang-golang-x-mod-dev clang libclang-rt-14-dev
+DEPS_TEST = $(DEPS_BUILD) libcunit1-dev golang-go golang-golang-x-mod-dev clang libclang-rt-14-dev \
+            ledger beancount
 
 PKGS = lmdb libsodium msgpack jansson
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -50,7 +51,7 @@ LIB_A = $(BUILD)/libgongbao.a
 LIB_SO = $(BUILD)/libgongbao.so
 PROG = $(BUILD)/gongbao
 
-.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-cli check-interop \
+.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-reconcile check-audit check-coverage check-undercut check-cli check-interop \
         bench bench-run fuzz install uninstall clean
 
 all: $(LIB_A) $(LIB_SO) $(PROG) $(TOOL_BIN)
@@ -104,6 +105,10 @@ test-run:
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-install
 	@$(MAKE) --no-print-directory check-sim
+	@$(MAKE) --no-print-directory check-reconcile
+	@$(MAKE) --no-print-directory check-audit
+	@$(MAKE) --no-print-directory check-coverage
+	@$(MAKE) --no-print-directory check-undercut
 	@$(MAKE) --no-print-directory check-cli
 	@$(MAKE) --no-print-directory check-interop
 
@@ -115,6 +120,18 @@ check-install: all
 
 check-sim: all
 	@sh tests/sim.sh $(BUILD)/tools/sim
+
+check-reconcile: all
+	@sh tests/reconcile.sh $(PROG) $(BUILD)/tools/sim
+
+check-audit: all $(BUILD)/tests/audit_tamper
+	@sh tests/audit.sh $(PROG) $(BUILD)/tools/sim $(BUILD)/tests/audit_tamper
+
+check-coverage: all
+	@sh tests/coverage.sh $(PROG) $(BUILD)/tools/sim
+
+check-undercut: all
+	@sh tests/undercut.sh $(PROG) $(BUILD)/tools/sim
 
 check-cli: all
 	@sh tests/cli.sh $(PROG)

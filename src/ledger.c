@@ -39,6 +39,7 @@ struct gb_ledger {
 	gb_pubkey log_key;
 	int threads;
 	uint64_t clock_s;               /* 0: the system clock */
+	int replay;                     /* 1: no clock at all (gb_ledger_opts.replay) */
 	gb_merkle_frontier frontier;    /* valid for frontier.size entries */
 	gb_roster roster;               /* the roster in force after the last append */
 	gb_roster verify_roster;        /* read-only copy for the worker threads */
@@ -250,7 +251,7 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 	gb_state state = { &ts, txn_state_get, txn_state_put, NULL };
 	/* Parameters change only with the charter: the batch's copy serves every later entry. */
 	gb_rules_env env = { .roster = &l->roster, .state = &state, .index = *size,
-		.now = l->clock_s ? l->clock_s : (uint64_t)time(NULL),
+		.now = l->replay ? 0 : l->clock_s ? l->clock_s : (uint64_t)time(NULL),
 		.params = l->roster.count ? &l->params : NULL };
 	rc = gb_rules_apply(&env, &it->e, keys, err);
 	if (rc != 0)
@@ -412,6 +413,7 @@ static gb_ledger *ledger_new(const char *dir, const gb_ledger_opts *opts)
 	snprintf(l->dir, sizeof l->dir, "%s", dir);
 	l->threads = opts && opts->threads > 0 ? opts->threads : online_cores();
 	l->clock_s = opts ? opts->clock_s : 0;
+	l->replay = opts ? opts->replay != 0 : 0;
 	if (l->threads > THREADS_MAX)
 		l->threads = THREADS_MAX;
 	gb_merkle_frontier_init(&l->frontier);
@@ -509,7 +511,9 @@ int gb_ledger_create(const char *dir, const char *origin, const gb_pubkey *log_k
 		return gb_err_set(err, GB_ENOMEM, "out of memory creating '%s'", dir);
 	snprintf(l->origin, sizeof l->origin, "%s", origin);
 	int existed = access(dir, F_OK) == 0;
-	int rc = gb_store_open(dir, GB_STORE_CREATE, opts ? opts->map_bytes : 0, &l->store, err);
+	/* A replay ledger is thrown away afterwards: durable commits would only cost time. */
+	int sync_flag = opts && opts->replay ? GB_STORE_NOSYNC : 0;
+	int rc = gb_store_open(dir, GB_STORE_CREATE | sync_flag, opts ? opts->map_bytes : 0, &l->store, err);
 	if (rc == 0)
 		rc = create_in(l, log_key, charter, charter_len, err);
 	if (rc != 0) {
@@ -545,6 +549,12 @@ void gb_ledger_set_clock(gb_ledger *l, uint64_t clock_s)
 	assert(l != NULL);
 	assert(clock_s < (uint64_t)INT64_MAX);
 	l->clock_s = clock_s;
+}
+
+struct gb_store *gb_ledger_store(gb_ledger *l)
+{
+	assert(l != NULL);
+	return l->store;
 }
 
 int gb_ledger_size(gb_ledger *l, uint64_t *size, gb_err *err)

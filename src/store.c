@@ -164,7 +164,8 @@ int gb_store_open(const char *dir, int flags, size_t map_bytes, gb_store **out,
 		rc = mdb_env_set_maxdbs(st->env, DB_COUNT);
 	if (rc == 0)
 		rc = mdb_env_set_mapsize(st->env, map_bytes ? map_bytes : GB_STORE_MAP_DEFAULT);
-	unsigned env_flags = MDB_NOTLS | ((flags & GB_STORE_RDONLY) ? MDB_RDONLY : 0);
+	unsigned env_flags = MDB_NOTLS | ((flags & GB_STORE_RDONLY) ? MDB_RDONLY : 0) |
+		((flags & GB_STORE_NOSYNC) ? MDB_NOSYNC : 0);
 	if (rc == 0)
 		rc = mdb_env_open(st->env, dir, env_flags, 0644);
 	if (rc != 0) {
@@ -541,4 +542,46 @@ int gb_store_state_each(gb_txn *txn, const char *prefix, uint64_t as_of,
 	if (rc > 0)
 		return lmdb_error(err, rc, "state");
 	return rc;
+}
+
+int gb_store_state_scan(gb_txn *txn,
+	int (*fn)(void *arg, const char *key, uint64_t version, const uint8_t *val, size_t len),
+	void *arg, gb_err *err)
+{
+	assert(txn != NULL);
+	assert(fn != NULL);
+	MDB_stat ms;
+	MDB_cursor *cur;
+	int rc = mdb_stat(mtxn(txn), txn->store->dbi[DB_STATE], &ms);
+	if (rc == 0)
+		rc = mdb_cursor_open(mtxn(txn), txn->store->dbi[DB_STATE], &cur);
+	if (rc != 0)
+		return lmdb_error(err, rc, "state");
+	MDB_val k, v;
+	int fn_rc = 0;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	/* One step per stored version. */
+	for (size_t i = 0; rc == 0 && i < ms.ms_entries; i++) {
+		const uint8_t *kd = k.mv_data;
+		char key[GB_STORE_KEY_MAX];
+		if (k.mv_size < 10 || k.mv_size > GB_STORE_KEY_MAX || kd[k.mv_size - 9] != 0 ||
+		    memchr(kd, 0, k.mv_size - 9) != NULL) {
+			rc = GB_ECORRUPT;
+			break;
+		}
+		memcpy(key, kd, k.mv_size - 9);
+		key[k.mv_size - 9] = '\0';
+		fn_rc = fn(arg, key, be64_get(kd + k.mv_size - 8), v.mv_data, v.mv_size);
+		if (fn_rc != 0)
+			break;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (fn_rc != 0)
+		return fn_rc;
+	if (rc == GB_ECORRUPT)
+		return gb_err_set(err, rc, "state: a stored key is not key, 0x00, version");
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return lmdb_error(err, rc, "state");
+	return 0;
 }

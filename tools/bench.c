@@ -30,6 +30,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "gongbao/audit.h"
 #include "gongbao/entry.h"
 #include "gongbao/json.h"
 #include "gongbao/ledger.h"
@@ -514,6 +515,28 @@ static void bench_checkpoint(const struct bench *b)
 	report("checkpoint_sign", rate(count, t), 0, "checkpoints/s");
 }
 
+/*
+ * audit_vs_verify_bound: gb_audit_ledger over the ingest ledger (a replay
+ * through the pipeline into a temporary ledger, then the tree and state
+ * compared), entries/s over verify_1core x cores. It must find nothing.
+ */
+static void bench_audit(const struct bench *b)
+{
+	gb_audit_opts opts = { .until = GB_AUDIT_NO_INDEX, .tmp_dir = tmp_root };
+	gb_audit_report rep;
+	gb_err err;
+	double t0 = now_s();
+	if (gb_audit_ledger(b->ledger, &opts, &rep, &err) != 0)
+		fail("audit: gb_audit_ledger", &err);
+	double t = now_s() - t0;
+	if (rep.violation_count != 0 || rep.replayed != 1 + b->memo_count)
+		fail("audit: the ingest ledger does not audit clean", NULL);
+	fprintf(stderr, "bench: audited %zu entries in %.3f s (replay %.3f s)\n", 1 + b->memo_count, t,
+		rep.replay_s);
+	gb_audit_report_release(&rep);
+	report("audit_vs_verify_bound", rate(1 + b->memo_count, t) / (b->verify_rate * (double)b->cores), 3, "x");
+}
+
 /* ---- the 1M-leaf tree ---- */
 
 /* The leaf hash of leaf n: the hash of n as 8 bytes, big-endian. */
@@ -681,6 +704,7 @@ int main(void)
 	bench_decode(&b);
 	bench_ingest(&b);
 	bench_checkpoint(&b);
+	bench_audit(&b);
 	gb_ledger_close(b.ledger);
 	b.ledger = NULL;
 	bench_tree(&b);

@@ -46,6 +46,12 @@ typedef struct gb_ledger_opts {
 	uint64_t clock_s;       /* the clock entries' times are checked against (Unix
 	                         * seconds); 0 means the system clock. For tests and
 	                         * for loading historical records. */
+	int replay;             /* 1: a replay of an existing log (the audit):
+	                         * entry times are not checked against any clock,
+	                         * since the clock at the original append is not
+	                         * known; every other check runs. A ledger
+	                         * created for a replay is not synced to disk
+	                         * (GB_STORE_NOSYNC): it is meant to be thrown away */
 } gb_ledger_opts;
 
 /* What happened to one entry of a batch. */
@@ -85,6 +91,13 @@ const gb_roster *gb_ledger_roster(const gb_ledger *l);
  * tools that load a simulated or historical year day by day.
  */
 void gb_ledger_set_clock(gb_ledger *l, uint64_t clock_s);
+
+/*
+ * The store under the ledger, for the audit, which reads the raw databases
+ * (entries, tree hashes, state versions) in its own read transactions. The
+ * ledger keeps ownership; the caller must not write through it.
+ */
+struct gb_store *gb_ledger_store(gb_ledger *l);
 
 /* Number of entries in the log. */
 int gb_ledger_size(gb_ledger *l, uint64_t *size, gb_err *err);

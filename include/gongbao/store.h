@@ -37,7 +37,9 @@ extern "C" {
 
 enum gb_store_flags {
 	GB_STORE_CREATE = 1,    /* make a new, empty store; the directory may exist but hold no ledger */
-	GB_STORE_RDONLY = 2     /* open read-only */
+	GB_STORE_RDONLY = 2,    /* open read-only */
+	GB_STORE_NOSYNC = 4     /* commits are not flushed to disk (MDB_NOSYNC): for
+	                         * throwaway stores such as the audit's replay */
 };
 
 typedef struct gb_store gb_store;
@@ -159,6 +161,18 @@ int gb_store_state_floor(gb_txn *txn, const char *prefix, const char *key,
 int gb_store_state_each(gb_txn *txn, const char *prefix, uint64_t as_of,
 	int (*fn)(void *arg, const char *key, const uint8_t *val, size_t len), void *arg,
 	gb_err *err);
+
+/*
+ * Calls fn once for every stored state version, in ascending bytewise
+ * order of (key, version), with all versions of every key: the raw state
+ * database, for the audit's comparison of a rebuilt state with a stored
+ * one. key and val are valid only during the call, and fn must not write in
+ * txn. Stops at fn's first non-zero return and returns it; else 0,
+ * GB_ECORRUPT (a stored key that is not key 0x00 version) or GB_ELMDB.
+ */
+int gb_store_state_scan(gb_txn *txn,
+	int (*fn)(void *arg, const char *key, uint64_t version, const uint8_t *val, size_t len),
+	void *arg, gb_err *err);
 
 /*
  * Writes state `key` as of entry index `version` (replacing a value already

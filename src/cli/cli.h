@@ -35,6 +35,19 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cmd_keygen, cli_cmd_vkey, cli_cmd_init, cli_cmd_post,
 	cli_cmd_append, cli_cmd_get, cli_cmd_log, cli_cmd_checkpoint, cli_cmd_prove,
 	cli_cmd_verify, cli_cmd_show;
+extern const struct cli_cmd cli_cmd_undercut;
+extern const struct cli_cmd cli_cmd_reconcile, cli_cmd_export;
+extern const struct cli_cmd cli_cmd_coverage;
+extern const struct cli_cmd cli_cmd_audit;
+
+/*
+ * `gongbao export --bundle FILE [--ledger DIR] (--key LOG.sec | --checkpoint
+ * FILE)` (in cmd_audit.c): if argv holds --bundle, writes a portable bundle
+ * of the ledger (gongbao/bundle.h) with a checkpoint signed now with the
+ * log key, or the given signed checkpoint, and returns CLI_OK, CLI_FAIL or
+ * CLI_USAGE; without --bundle returns -1 and does nothing.
+ */
+int cli_export_bundle(int argc, char **argv);
 
 /* Prints "gongbao: GB_NAME: message" on stderr; returns CLI_FAIL. */
 int cli_fail(const gb_err *err);
@@ -83,6 +96,14 @@ int cli_parse_u64(const char *s, uint64_t *out);
 
 /* Standard base64 of n bytes into a new JSON string. */
 json_t *cli_json_b64(const uint8_t *p, size_t n);
+
+/*
+ * Resolves an --as-of value: an integer is an entry index (< the log's
+ * size; GB_ERANGE past it), a YYYY-MM-DD date the last entry on or before
+ * that UTC day (GB_ENOTFOUND before the first entry), NULL the newest entry.
+ * GB_EUSAGE for anything else (print it with cli_usage).
+ */
+int cli_resolve_as_of(gb_ledger *l, const char *s, uint64_t *index, gb_err *err);
 
 /* Prints a JSON value on stdout, compact (one line) or indented. */
 void cli_print_json(const json_t *v, int compact);

@@ -290,36 +290,6 @@ static void print_text(const json_t *o, int kind)
 	}
 }
 
-/*
- * Resolves --as-of: an integer is an entry index (< the log's size), a
- * YYYY-MM-DD date the last entry on or before that day. NULL means the
- * newest entry.
- */
-static int resolve_as_of(gb_ledger *l, const char *s, uint64_t *index, gb_err *err)
-{
-	uint64_t size;
-	int rc = gb_ledger_size(l, &size, err);
-	if (rc != 0)
-		return rc;
-	assert(size > 0); /* a ledger always holds its charter */
-	if (s == NULL) {
-		*index = size - 1;
-		return 0;
-	}
-	unsigned y, m, d;
-	char tail;
-	if (strlen(s) == 10 && sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && s[4] == '-' && s[7] == '-') {
-		if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-			return gb_err_set(err, GB_EUSAGE, "--as-of '%s' is not a date", s);
-		return gb_ledger_index_at_date(l, y * 10000 + m * 100 + d, index, err);
-	}
-	if (cli_parse_u64(s, index) != 0)
-		return gb_err_set(err, GB_EUSAGE, "--as-of '%s' is neither an entry index nor a YYYY-MM-DD date", s);
-	if (*index >= size)
-		return gb_err_set(err, GB_ERANGE, "--as-of %s: the log has %" PRIu64 " entries", s, size);
-	return 0;
-}
-
 static int show_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -358,7 +328,7 @@ static int show_run(int argc, char **argv)
 	int rc = cli_open_ledger("show", ledger_opt, 1, &l);
 	if (rc != CLI_OK)
 		return rc;
-	rc = resolve_as_of(l, as_of_opt, &q.as_of, &q.err);
+	rc = cli_resolve_as_of(l, as_of_opt, &q.as_of, &q.err);
 	if (rc == GB_EUSAGE) {
 		gb_ledger_close(l);
 		return cli_usage("show", "%s", q.err.msg);

@@ -1,7 +1,9 @@
 /*
  * main.c: the gongbao program: dispatch, and the helpers all commands share.
  */
+#include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,10 @@
 static const struct cli_cmd *const commands[] = {
 	&cli_cmd_keygen, &cli_cmd_vkey, &cli_cmd_init, &cli_cmd_post, &cli_cmd_append,
 	&cli_cmd_get, &cli_cmd_log, &cli_cmd_show, &cli_cmd_checkpoint, &cli_cmd_prove, &cli_cmd_verify,
+	&cli_cmd_undercut,
+	&cli_cmd_coverage,
+	&cli_cmd_audit,
+	&cli_cmd_reconcile, &cli_cmd_export,
 };
 #define COMMANDS_COUNT (sizeof commands / sizeof commands[0])
 
@@ -275,4 +281,34 @@ int main(int argc, char **argv)
 	fprintf(stderr, "gongbao: unknown command '%s'\n", argv[1]);
 	print_overview(stderr);
 	return CLI_USAGE;
+}
+
+/*
+ * Resolves --as-of: an integer is an entry index (< the log's size), a
+ * YYYY-MM-DD date the last entry on or before that day. NULL means the
+ * newest entry.
+ */
+int cli_resolve_as_of(gb_ledger *l, const char *s, uint64_t *index, gb_err *err)
+{
+	uint64_t size;
+	int rc = gb_ledger_size(l, &size, err);
+	if (rc != 0)
+		return rc;
+	assert(size > 0); /* a ledger always holds its charter */
+	if (s == NULL) {
+		*index = size - 1;
+		return 0;
+	}
+	unsigned y, m, d;
+	char tail;
+	if (strlen(s) == 10 && sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && s[4] == '-' && s[7] == '-') {
+		if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+			return gb_err_set(err, GB_EUSAGE, "--as-of '%s' is not a date", s);
+		return gb_ledger_index_at_date(l, y * 10000 + m * 100 + d, index, err);
+	}
+	if (cli_parse_u64(s, index) != 0)
+		return gb_err_set(err, GB_EUSAGE, "--as-of '%s' is neither an entry index nor a YYYY-MM-DD date", s);
+	if (*index >= size)
+		return gb_err_set(err, GB_ERANGE, "--as-of %s: the log has %" PRIu64 " entries", s, size);
+	return 0;
 }
