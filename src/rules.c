@@ -555,8 +555,12 @@ int gb_roster_decode(gb_roster *r, const uint8_t *p, size_t len, gb_err *err)
 	int rc = gb_mp_check(p, len, &lim, err);
 	rc = rc ? rc : gb_field_str(p, len, "consortium", &consortium, GB_ID_MAX, err);
 	rc = rc ? rc : gb_field_str(p, len, "name", &name, GB_CONSORTIUM_NAME_MAX, err);
-	if (rc != 0)
-		return gb_err_prefix(err, GB_ECORRUPT, "stored roster: ");
+	if (rc != 0) {
+		gb_err_prefix(err, rc, "stored roster: ");
+		if (err != NULL)
+			err->code = GB_ECORRUPT;
+		return GB_ECORRUPT;
+	}
 	/* Reuse the charter parser on a body-shaped view of the roster. */
 	gb_entry view = { 0 };
 	view.body = p;
