@@ -45,6 +45,7 @@ struct audit {
 	gb_append_result results[GB_AUDIT_BATCH];
 	size_t n;
 	uint64_t base;                  /* index of batch[0] */
+	uint64_t read_end;              /* one past the last entry read from a stored ledger */
 	int stopped;                    /* the replay met a rejection */
 	gb_err fatal;                   /* a failure of the replay ledger itself, not of an entry */
 };
@@ -109,12 +110,26 @@ static void b64(const uint8_t h[GB_HASH_BYTES], char out[64])
 	sodium_bin2base64(out, 64, h, GB_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL);
 }
 
+/* Records an entry violation if entry `index`'s bytes do not hash to its stored leaf hash. */
+static void check_leaf(struct audit *a, uint64_t index, const uint8_t *p, size_t len)
+{
+	assert(a->bundle == NULL);
+	assert(p != NULL);
+	uint8_t stored[GB_HASH_BYTES], computed[GB_HASH_BYTES];
+	gb_merkle_leaf_hash(computed, p, len);
+	int rc = gb_store_node_read(&a->stxn, gb_merkle_stored_index(0, index), stored);
+	if (rc != 0 || sodium_memcmp(stored, computed, GB_HASH_BYTES) != 0)
+		violation(a, GB_AUDIT_ENTRY, index, GB_ECORRUPT,
+			"entry %llu: stored bytes do not match the tree's leaf hash", (unsigned long long)index);
+}
+
 /*
  * Reads entry `index` of the source into *p, *len (valid until the next
- * read for a bundle, until the audit ends for a ledger). A stored entry
- * whose bytes do not match its stored leaf hash is a violation, but its
- * bytes are still replayed. Returns 0, or 1 if the entry is missing
- * (recorded; the replay must stop).
+ * read for a bundle, until the audit ends for a ledger). A stored entry's
+ * bytes are not hashed here: the replay hashes every entry it appends, and
+ * compare_tree compares those leaf hashes with the stored ones (naming the
+ * entry); the entries read but not replayed are hashed by check_unreplayed.
+ * Returns 0, or 1 if the entry is missing (recorded; the replay must stop).
  */
 static int source_read(struct audit *a, uint64_t index, const uint8_t **p, size_t *len,
 	uint8_t *buf)
@@ -136,12 +151,28 @@ static int source_read(struct audit *a, uint64_t index, const uint8_t **p, size_
 			(unsigned long long)index);
 		return 1;
 	}
-	uint8_t stored[GB_HASH_BYTES], computed[GB_HASH_BYTES];
-	gb_merkle_leaf_hash(computed, *p, *len);
-	rc = gb_store_node_read(&a->stxn, gb_merkle_stored_index(0, index), stored);
-	if (rc != 0 || sodium_memcmp(stored, computed, GB_HASH_BYTES) != 0)
-		violation(a, GB_AUDIT_ENTRY, index, GB_ECORRUPT,
-			"entry %llu: stored bytes do not match the tree's leaf hash", (unsigned long long)index);
+	assert(index == a->read_end);
+	a->read_end = index + 1;
+	return 0;
+}
+
+/*
+ * The leaf check of the stored entries read but not in the rebuilt tree
+ * (the one the replay rejected and those read after it): at most a batch
+ * and one more. Returns 0 or a read failure's code.
+ */
+static int check_unreplayed(struct audit *a, gb_err *err)
+{
+	assert(a->bundle == NULL);
+	assert(a->rep->replayed <= a->read_end);
+	for (uint64_t i = a->rep->replayed; i < a->read_end; i++) {
+		const uint8_t *p;
+		size_t len;
+		int rc = gb_store_entry_get(&a->stxn, i, &p, &len, err);
+		if (rc != 0)
+			return rc;
+		check_leaf(a, i, p, len);
+	}
 	return 0;
 }
 
@@ -272,13 +303,24 @@ static int replay(struct audit *a, const char *origin, const gb_pubkey *log_key,
 static int compare_tree(struct audit *a, gb_txn *rtxn, gb_err *err)
 {
 	uint64_t count = gb_merkle_stored_count(a->rep->replayed), differ = 0;
+	uint64_t leaf = 0, leaf_j = gb_merkle_stored_index(0, 0);
 	for (uint64_t j = 0; j < count; j++) {
 		uint8_t s[GB_HASH_BYTES], r[GB_HASH_BYTES];
 		int rc = gb_store_node_read(rtxn, j, r);
 		if (rc != 0)
 			return gb_err_set(err, rc, "reading the rebuilt tree: %s", gb_strerror(rc));
 		rc = gb_store_node_read(&a->stxn, j, s);
-		if (rc == 0 && sodium_memcmp(s, r, GB_HASH_BYTES) == 0)
+		int same = rc == 0 && sodium_memcmp(s, r, GB_HASH_BYTES) == 0;
+		if (j == leaf_j) {
+			/* The rebuilt leaf hash is that of the stored bytes the replay read. */
+			if (!same)
+				violation(a, GB_AUDIT_ENTRY, leaf, GB_ECORRUPT,
+					"entry %llu: stored bytes do not match the tree's leaf hash",
+					(unsigned long long)leaf);
+			leaf++;
+			leaf_j = gb_merkle_stored_index(0, leaf);
+		}
+		if (same)
 			continue;
 		if (differ++ < TREE_DIFFS_LISTED) {
 			char sb[64] = "(missing)", rb[64];
@@ -477,6 +519,7 @@ int gb_audit_ledger(gb_ledger *l, const gb_audit_opts *opts, gb_audit_report *re
 		rep->audited = opts->until < rep->size ? opts->until + 1 : rep->size;
 		rc = replay(a, gb_ledger_origin(l), gb_ledger_log_key(l), err);
 	}
+	rc = rc ? rc : check_unreplayed(a, err);
 	rc = rc ? rc : compare_stored(a, err);
 	const gb_pubkey *vkey = opts->vkey ? opts->vkey : gb_ledger_log_key(l);
 	for (size_t i = 0; rc == 0 && a->rebuilt != NULL && i < opts->checkpoint_count; i++)

@@ -14,8 +14,15 @@
  * verification on all cores at once (verify_all_cores) and the ratio to
  * that, because two cores rarely give twice one core on a shared host.
  *
+ * reconcile_1m is gb_reconcile_run through gb_ledger_read over a state as
+ * large as a one-million-entry ledger's (six balance versions per index,
+ * written straight into the store of a real ledger with the charter's
+ * roster), the median of several runs; state_versions_1m is that state's
+ * size. The result is checked against the balances written.
+ *
  * GB_BENCH_SCALE (a positive number, default 1) scales every count except
- * the 1M-leaf tree, whose size is in the figure's name. Everything is made
+ * the 1M-leaf tree and the 1M-entry state, whose sizes are in the figures'
+ * names. Everything is made
  * in a temporary directory under /tmp that is removed at exit.
  */
 #include <assert.h>
@@ -31,11 +38,13 @@
 #include <sodium.h>
 
 #include "gongbao/audit.h"
+#include "gongbao/books.h"
 #include "gongbao/entry.h"
 #include "gongbao/json.h"
 #include "gongbao/ledger.h"
 #include "gongbao/merkle.h"
 #include "gongbao/note.h"
+#include "gongbao/reconcile.h"
 #include "gongbao/store.h"
 
 /* Counts at GB_BENCH_SCALE=1, sized for well under a minute on two cores. */
@@ -537,6 +546,222 @@ static void bench_audit(const struct bench *b)
 	report("audit_vs_verify_bound", rate(1 + b->memo_count, t) / (b->verify_rate * (double)b->cores), 3, "x");
 }
 
+/* ---- reconcile at one million entries ---- */
+
+/*
+ * The state a 1M-entry ledger would hold, made without signing a million
+ * entries: a real ledger with the charter (so the roster is the ledger's
+ * own), then RECON_KEYS balance versions per index written through its
+ * store, as each posting set of a premium receipt or a claim would.
+ */
+#define RECON_INDEXES 1000000      /* fixed: the figure says "1m" */
+#define RECON_TXN_INDEXES 100000   /* indexes per write transaction */
+#define RECON_KEYS 6               /* balance versions written per index */
+#define RECON_RUNS 7               /* reconcile_1m reports the median */
+#define RECON_BUILD_S 60.0         /* above this, say so on stderr */
+
+/* The running balances, in fen, as the 1M-entry history leaves them. */
+struct recon_books {
+	int64_t own[MEMBERS_COUNT][GB_ACCOUNT_OWN_KINDS];
+	int64_t due_from[MEMBERS_COUNT][MEMBERS_COUNT]; /* [m][n]: m/M/due_from/N */
+	int64_t due_to[MEMBERS_COUNT][MEMBERS_COUNT];   /* [m][n]: m/M/due_to/N */
+	char id[MEMBERS_COUNT][GB_ID_MAX + 1];          /* sorted as reconcile lists them */
+};
+
+/* Writes one balance version: "bal/" + account, as of `index`. */
+static void recon_put(gb_txn *txn, const char *member, int kind, const char *other,
+	uint64_t index, int64_t fen)
+{
+	char name[GB_ACCOUNT_MAX + 1], key[GB_BALANCE_KEY_MAX + 1];
+	uint8_t v[8];
+	uint64_t u = (uint64_t)fen;
+	gb_err err;
+	if (gb_account_name(name, member, kind, other, &err) != 0)
+		fail("reconcile_1m: an account name", &err);
+	snprintf(key, sizeof key, "%s%s", GB_BALANCE_KEY_PREFIX, name);
+	for (int i = 7; i >= 0; i--, u >>= 8)
+		v[i] = (uint8_t)u;
+	if (gb_store_state_put(txn, key, index, v, sizeof v, &err) != 0)
+		fail("reconcile_1m: writing a balance", &err);
+}
+
+/*
+ * Index n's postings (RECON_KEYS balances, summing to zero): lead p writes
+ * premium and takes the cash, follower q owes p its share (due_from/due_to
+ * mirrored) and moves a set-aside into its fund part.
+ */
+static void recon_index(gb_txn *txn, struct recon_books *k, uint64_t n, uint64_t *rng)
+{
+	size_t p = (size_t)(n % MEMBERS_COUNT);
+	size_t q = (size_t)((p + 1 + n / MEMBERS_COUNT % (MEMBERS_COUNT - 1)) % MEMBERS_COUNT);
+	int64_t a = 1000 + (int64_t)(next_random(rng) % 100000), s = a / 10 + 1, c = a / 50 + 1;
+	assert(p != q);
+	k->own[p][GB_ACCOUNT_PREMIUM] -= a;
+	k->own[p][GB_ACCOUNT_CASH] += a;
+	k->due_from[p][q] += s;
+	k->due_to[q][p] -= s;
+	k->own[q][GB_ACCOUNT_SETASIDE] += c;
+	k->own[q][GB_ACCOUNT_FUND] -= c;
+	recon_put(txn, k->id[p], GB_ACCOUNT_PREMIUM, NULL, n, k->own[p][GB_ACCOUNT_PREMIUM]);
+	recon_put(txn, k->id[p], GB_ACCOUNT_CASH, NULL, n, k->own[p][GB_ACCOUNT_CASH]);
+	recon_put(txn, k->id[p], GB_ACCOUNT_DUE_FROM, k->id[q], n, k->due_from[p][q]);
+	recon_put(txn, k->id[q], GB_ACCOUNT_DUE_TO, k->id[p], n, k->due_to[q][p]);
+	recon_put(txn, k->id[q], GB_ACCOUNT_SETASIDE, NULL, n, k->own[q][GB_ACCOUNT_SETASIDE]);
+	recon_put(txn, k->id[q], GB_ACCOUNT_FUND, NULL, n, k->own[q][GB_ACCOUNT_FUND]);
+}
+
+/* Writes the versions of indexes 1 .. RECON_INDEXES-1; returns the count written. */
+static size_t recon_fill(gb_ledger *l, struct recon_books *k)
+{
+	gb_store *st = gb_ledger_store(l);
+	uint64_t rng = 3;
+	for (uint64_t from = 1; from < RECON_INDEXES; from += RECON_TXN_INDEXES) {
+		uint64_t to = from + RECON_TXN_INDEXES < RECON_INDEXES ? from + RECON_TXN_INDEXES : RECON_INDEXES;
+		gb_txn txn;
+		gb_err err;
+		if (gb_txn_begin(st, 0, &txn, &err) != 0)
+			fail("reconcile_1m: beginning a write transaction", &err);
+		for (uint64_t n = from; n < to; n++)
+			recon_index(&txn, k, n, &rng);
+		if (gb_txn_commit(&txn, &err) != 0)
+			fail("reconcile_1m: committing", &err);
+	}
+	return (size_t)(RECON_INDEXES - 1) * RECON_KEYS;
+}
+
+struct recon_run {
+	gb_shares members;
+	gb_reconcile *out;
+	gb_err err;
+};
+
+/* Inside gb_ledger_read: the members from the roster, then the report. */
+static int recon_read(const gb_state *st, void *arg)
+{
+	struct recon_run *r = arg;
+	int rc = gb_reconcile_members(st, &r->members, &r->err);
+	return rc ? rc : gb_reconcile_run(st, &r->members, r->out, &r->err);
+}
+
+/* Fails unless every figure of out is what the books say, the totals zero. */
+static void recon_check(const gb_reconcile *out, const struct recon_books *k)
+{
+	if (out->count != MEMBERS_COUNT || out->net_total_fen != 0)
+		fail("reconcile_1m: wrong member count or a non-zero net total", NULL);
+	int64_t net_sum = 0, fund_sum = 0, setaside_sum = 0, cash_sum = 0, written_sum = 0;
+	for (size_t i = 0; i < MEMBERS_COUNT; i++) {
+		const gb_reconcile_member *m = &out->m[i];
+		int64_t owed = 0, owes = 0;
+		for (size_t j = 0; j < MEMBERS_COUNT; j++) {
+			owed += k->due_from[i][j];
+			owes -= k->due_to[i][j];
+			if (out->pair_fen[i][j] != -k->due_to[i][j] - k->due_from[i][j])
+				fail("reconcile_1m: a pairwise debt differs from the balances", NULL);
+		}
+		if (strcmp(m->id, k->id[i]) != 0 || m->cash_fen != k->own[i][GB_ACCOUNT_CASH] ||
+		    m->premium_written_fen != -k->own[i][GB_ACCOUNT_PREMIUM] ||
+		    m->setaside_fen != k->own[i][GB_ACCOUNT_SETASIDE] ||
+		    m->fund_part_fen != -k->own[i][GB_ACCOUNT_FUND] || m->owed_fen != owed ||
+		    m->owes_fen != owes || m->net_fen != owed - owes)
+			fail("reconcile_1m: a member's figures differ from its balances", NULL);
+		net_sum += m->net_fen;
+		fund_sum += m->fund_part_fen;
+		setaside_sum += m->setaside_fen;
+		cash_sum += m->cash_fen;
+		written_sum += m->premium_written_fen;
+	}
+	/* The postings balance: cash = written, set-aside = fund, net = 0. */
+	if (net_sum != 0 || cash_sum != written_sum || setaside_sum != fund_sum || cash_sum == 0 ||
+	    out->total.net_fen != 0 || out->total.cash_fen != cash_sum)
+		fail("reconcile_1m: the totals do not balance", NULL);
+}
+
+/* Ascending sort of a few doubles (insertion sort: RECON_RUNS of them). */
+static void sort_times(double *t, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			double x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+}
+
+/* Counts every stored state version (the size of the state reconcile reads). */
+static int count_version(void *arg, const char *key, uint64_t version, const uint8_t *val, size_t len)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static size_t recon_versions(gb_ledger *l)
+{
+	gb_txn txn;
+	gb_err err;
+	size_t n = 0;
+	if (gb_txn_begin(gb_ledger_store(l), 1, &txn, &err) != 0 ||
+	    gb_store_state_scan(&txn, count_version, &n, &err) != 0)
+		fail("reconcile_1m: counting the state versions", &err);
+	gb_txn_abort(&txn);
+	return n;
+}
+
+/* Sorts the member ids as gb_reconcile_members lists them, and zeroes the books. */
+static void recon_books_init(struct recon_books *k, const struct bench *b)
+{
+	memset(k, 0, sizeof *k);
+	for (size_t i = 0; i < MEMBERS_COUNT; i++)
+		snprintf(k->id[i], sizeof k->id[i], "%s", b->members[i].pub.name);
+	for (size_t i = 1; i < MEMBERS_COUNT; i++)
+		for (size_t j = i; j > 0 && strcmp(k->id[j - 1], k->id[j]) > 0; j--) {
+			char x[GB_ID_MAX + 1];
+			memcpy(x, k->id[j], sizeof x);
+			memcpy(k->id[j], k->id[j - 1], sizeof x);
+			memcpy(k->id[j - 1], x, sizeof x);
+		}
+}
+
+/* reconcile_1m, state_versions_1m: reconcile over a 1M-entry-sized state, median of runs. */
+static void bench_reconcile(const struct bench *b)
+{
+	static uint8_t charter[GB_ENTRY_MAX];
+	static struct recon_books books;
+	static gb_reconcile out;
+	static struct recon_run run;
+	char dir[PATH_BYTES];
+	gb_ledger *l;
+	gb_err err;
+	gb_ledger_opts opts = { .clock_s = (uint64_t)TIME_S };
+	tmp_path(dir, sizeof dir, "recon");
+	if (gb_ledger_create(dir, ORIGIN, &b->log.pub, charter, make_charter(b, charter, sizeof charter),
+		&opts, &l, &err) != 0)
+		fail("reconcile_1m: creating the ledger", &err);
+	recon_books_init(&books, b);
+	double t0 = now_s();
+	size_t written = recon_fill(l, &books);
+	double build = now_s() - t0;
+	fprintf(stderr, "bench: reconcile_1m state: %zu balance versions (%d per index) written in %.1f s\n",
+		written, RECON_KEYS, build);
+	if (build > RECON_BUILD_S)
+		fprintf(stderr, "bench: note: the reconcile_1m state took over %.0f s to build\n", RECON_BUILD_S);
+	double t[RECON_RUNS];
+	run.out = &out;
+	for (int i = 0; i < RECON_RUNS; i++) {
+		memset(&out, 0xa5, sizeof out); /* a stale result must not pass the check */
+		double r0 = now_s();
+		if (gb_ledger_read(l, RECON_INDEXES - 1, recon_read, &run, &err) != 0)
+			fail("reconcile_1m: gb_reconcile_run", &err);
+		t[i] = now_s() - r0;
+		recon_check(&out, &books);
+	}
+	sort_times(t, RECON_RUNS);
+	fprintf(stderr, "bench: reconcile_1m runs from %.6f to %.6f s, %zu members\n", t[0],
+		t[RECON_RUNS - 1], out.count);
+	report("reconcile_1m", t[RECON_RUNS / 2], 6, "s");
+	report("state_versions_1m", (double)recon_versions(l), 0, "count");
+	gb_ledger_close(l);
+}
+
 /* ---- the 1M-leaf tree ---- */
 
 /* The leaf hash of leaf n: the hash of n as 8 bytes, big-endian. */
@@ -707,6 +932,7 @@ int main(void)
 	bench_audit(&b);
 	gb_ledger_close(b.ledger);
 	b.ledger = NULL;
+	bench_reconcile(&b);
 	bench_tree(&b);
 	bench_release(&b);
 	fprintf(stderr, "bench: done in %.1f s (GB_BENCH_SCALE=%g)\n", now_s() - t0, b.scale);
