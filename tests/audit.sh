@@ -21,24 +21,9 @@ for p in "$GB" "$SIM" "$TAMPER"; do
 		exit 1
 	fi
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gongbao-audit.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-PASSED=0
-FAILED=0
+SUITE=audit
+. "$(dirname "$0")/lib.sh"
 SEED=1
-
-ok() {
-	PASSED=$((PASSED + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-fail() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL %s: %s\n' "$1" "$2"
-}
 
 # audit_expect NAME WANT_RC PATTERN ARGS...: runs gongbao audit ARGS, wants the
 # exit status WANT_RC and a line of its output matching the grep -E PATTERN.

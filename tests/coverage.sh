@@ -23,21 +23,8 @@ for p in "$GB" "$SIM"; do
 		exit 1
 	fi
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gongbao-coverage.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-PASSED=0
-FAILED=0
-ok() {
-	PASSED=$((PASSED + 1))
-	printf 'ok   %s\n' "$1"
-}
-fail() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL %s: %s\n' "$1" "$2"
-}
+SUITE=coverage
+. "$(dirname "$0")/lib.sh"
 finish() {
 	echo "coverage: $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]

@@ -28,24 +28,9 @@ for tool in ledger bean-check bean-query; do
 		exit 1
 	fi
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gongbao-rec.XXXXXX") || exit 1
-trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-PASSED=0
-FAILED=0
+SUITE=rec
+. "$(dirname "$0")/lib.sh"
 L="$TMP/ledger"
-
-ok() {
-	PASSED=$((PASSED + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-fail() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL %s: %s\n' "$1" "$2"
-}
 
 # expect NAME STATUS CMD...: CMD exits with STATUS.
 expect() {

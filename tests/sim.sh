@@ -17,23 +17,8 @@ if [ ! -x "$SIM" ]; then
 	echo "sim: no simulator at '$SIM'" >&2
 	exit 1
 fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gongbao-sim.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-PASSED=0
-FAILED=0
-
-ok() {
-	PASSED=$((PASSED + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-fail() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL %s: %s\n' "$1" "$2"
-}
+SUITE=sim
+. "$(dirname "$0")/lib.sh"
 
 for seed in $SEEDS; do
 	name="seed $seed, $SIZE enterprises, --check"

@@ -22,23 +22,8 @@ for f in "$GONGBAO" "$SIM"; do
 		exit 1
 	fi
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gongbao-undercut.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-PASSED=0
-FAILED=0
-
-ok() {
-	PASSED=$((PASSED + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-fail() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL %s: %s\n' "$1" "$2"
-}
+SUITE=undercut
+. "$(dirname "$0")/lib.sh"
 
 # The ids of the flagged members in a --csv report (kind member, flagged 1).
 flagged_members() {
