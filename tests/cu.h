@@ -9,8 +9,63 @@
 #define GONGBAO_TESTS_CU_H
 
 #include <CUnit/Basic.h>
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* The directories gb_test_tmpdir made, removed when the suite exits. */
+static char *gb_test_tmpdirs[8];
+
+/* Removes path and, for a directory, what is in it, at most `depth` levels down. */
+static void gb_test_rm_tree(const char *path, int depth)
+{
+	struct stat sb;
+	if (lstat(path, &sb) != 0)
+		return;
+	if (S_ISDIR(sb.st_mode) && depth > 0) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		while (d != NULL && (de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			char child[4096];
+			snprintf(child, sizeof child, "%s/%s", path, de->d_name);
+			gb_test_rm_tree(child, depth - 1);
+		}
+		if (d != NULL)
+			closedir(d);
+	}
+	remove(path);
+}
+
+static void gb_test_rm_all(void)
+{
+	for (int i = 0; i < 8 && gb_test_tmpdirs[i] != NULL; i++)
+		gb_test_rm_tree(gb_test_tmpdirs[i], 8);
+}
+
+/*
+ * mkdtemp(tmpl) whose directory, and everything in it, is removed when the
+ * suite exits. Returns tmpl, or NULL if mkdtemp failed.
+ */
+static __attribute__((unused)) char *gb_test_tmpdir(char *tmpl)
+{
+	static int registered;
+	if (mkdtemp(tmpl) == NULL)
+		return NULL;
+	for (int i = 0; i < 8; i++) {
+		if (gb_test_tmpdirs[i] == NULL) {
+			gb_test_tmpdirs[i] = tmpl;
+			break;
+		}
+	}
+	if (!registered++)
+		atexit(gb_test_rm_all);
+	return tmpl;
+}
 
 #define GB_CUNIT_MAIN(suite_name, add_fn)                                  \
 	int main(void)                                                     \

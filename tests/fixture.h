@@ -36,7 +36,7 @@ static void fx_setup(void)
 	if (done++)
 		return;
 	CU_ASSERT_FATAL(sodium_init() >= 0);
-	CU_ASSERT_FATAL(mkdtemp(fx_root) != NULL);
+	CU_ASSERT_FATAL(gb_test_tmpdir(fx_root) != NULL);
 	for (int i = 0; i < FX_KEYS; i++) {
 		uint8_t seed[GB_SEED_BYTES];
 		memset(seed, 0x40 + i, sizeof seed);

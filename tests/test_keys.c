@@ -71,7 +71,7 @@ static const char *tmp_path(const char *name)
 	static char path[128];
 	if (tmpdir[0] == '\0') {
 		strcpy(tmpdir, "/tmp/gb-test-keys-XXXXXX");
-		CU_ASSERT_FATAL(mkdtemp(tmpdir) != NULL);
+		CU_ASSERT_FATAL(gb_test_tmpdir(tmpdir) != NULL);
 	}
 	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
 	return path;

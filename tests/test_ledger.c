@@ -40,7 +40,7 @@ static void setup_keys(void)
 	if (done++)
 		return;
 	CU_ASSERT_FATAL(sodium_init() >= 0);
-	CU_ASSERT_FATAL(mkdtemp(tmp_root) != NULL);
+	CU_ASSERT_FATAL(gb_test_tmpdir(tmp_root) != NULL);
 	seed_key(&k_assoc, "zs-assoc", 1);
 	seed_key(&k_picc, "picc-zs", 2);
 	seed_key(&k_reg, "zs-eb", 3);

@@ -21,7 +21,7 @@ static gb_store *open_store(void)
 	static int n;
 	char dir[256];
 	if (n == 0)
-		CU_ASSERT_FATAL(mkdtemp(tmp_dir) != NULL);
+		CU_ASSERT_FATAL(gb_test_tmpdir(tmp_dir) != NULL);
 	snprintf(dir, sizeof dir, "%s/s%d", tmp_dir, ++n);
 	gb_store *st = NULL;
 	gb_err err;
