@@ -358,8 +358,15 @@ static int state_cmp_one(void *arg, const char *key, uint64_t version, const uin
 	size_t len)
 {
 	struct state_cmp *c = arg;
-	if (version > c->last)
+	if (version > c->last) {
+		/* When the whole log was replayed, a stored version after its last entry is
+		 * planted: the ledger would read it as current. */
+		if (c->from_stored && !c->a->stopped && c->a->rep->replayed == c->a->rep->size)
+			violation(c->a, GB_AUDIT_STATE, version, GB_ECORRUPT,
+				"state '%s' has a version %llu, after the log's last entry %llu", key,
+				(unsigned long long)version, (unsigned long long)c->last);
 		return 0;
+	}
 	if (c->from_stored)
 		c->a->rep->state_versions++;
 	const uint8_t *p;
@@ -401,6 +408,52 @@ static int compare_state(struct audit *a, gb_txn *rtxn, gb_err *err)
 		return rc;
 	c = (struct state_cmp){ a, &a->stxn, a->rep->replayed - 1, 0 };
 	return gb_store_state_scan(rtxn, state_cmp_one, &c, err);
+}
+
+/* One side of the idempotency-index comparison. */
+struct id_cmp {
+	struct audit *a;
+	gb_txn *in;
+	int from_stored;
+};
+
+static int id_cmp_one(void *arg, const uint8_t *key, size_t key_len, const gb_store_id *val)
+{
+	struct id_cmp *c = arg;
+	struct audit *a = c->a;
+	size_t signer_len = strnlen((const char *)key, key_len);
+	const char *id = signer_len < key_len ? (const char *)key + signer_len + 1 : "";
+	int id_len = signer_len < key_len ? (int)(key_len - signer_len - 1) : 0;
+	if (a->rep->replayed == 0 || val->index > a->rep->replayed - 1) {
+		if (c->from_stored && !a->stopped && a->rep->replayed == a->rep->size)
+			violation(a, GB_AUDIT_STATE, val->index, GB_ECORRUPT,
+				"id '%.*s' of '%.*s' points at entry %llu, after the log's end", id_len, id,
+				(int)signer_len, (const char *)key, (unsigned long long)val->index);
+		return 0;
+	}
+	gb_store_id other;
+	int rc = key_len > 0 && key_len <= GB_STORE_KEY_MAX
+		? gb_store_id_get(c->in, key, key_len, &other, NULL) : GB_ERANGE;
+	if (rc != 0 && rc != GB_ERANGE)
+		return rc;
+	if (rc == GB_ERANGE || other.index != val->index ||
+	    memcmp(other.entry_hash, val->entry_hash, GB_HASH_BYTES) != 0)
+		violation(a, GB_AUDIT_STATE, val->index, GB_ECORRUPT,
+			"id '%.*s' of '%.*s' (entry %llu): the %s index %s", id_len, id, (int)signer_len,
+			(const char *)key, (unsigned long long)val->index, c->from_stored ? "stored" : "rebuilt",
+			rc == GB_ERANGE ? "has it, the other does not" : "differs from the other");
+	return 0;
+}
+
+/* Compares the idempotency index of the replayed prefix, both ways. */
+static int compare_ids(struct audit *a, gb_txn *rtxn, gb_err *err)
+{
+	struct id_cmp c = { a, rtxn, 1 };
+	int rc = gb_store_id_scan(&a->stxn, id_cmp_one, &c, err);
+	if (rc != 0)
+		return rc;
+	c = (struct id_cmp){ a, &a->stxn, 0 };
+	return gb_store_id_scan(rtxn, id_cmp_one, &c, err);
 }
 
 /* Checks one signed checkpoint against the rebuilt tree. */
@@ -498,6 +551,7 @@ static int compare_stored(struct audit *a, gb_err *err)
 		return rc;
 	rc = compare_tree(a, &rtxn, err);
 	rc = rc ? rc : compare_state(a, &rtxn, err);
+	rc = rc ? rc : compare_ids(a, &rtxn, err);
 	gb_txn_abort(&rtxn);
 	return rc;
 }
@@ -515,6 +569,15 @@ int gb_audit_ledger(gb_ledger *l, const gb_audit_opts *opts, gb_audit_report *re
 	snprintf(rep->origin, sizeof rep->origin, "%s", gb_ledger_origin(l));
 	rc = rc ? rc : gb_txn_begin(gb_ledger_store(l), 1, &a->stxn, err);
 	rc = rc ? rc : gb_store_entry_count(&a->stxn, &rep->size, err);
+	const gb_pubkey *lk = gb_ledger_log_key(l);
+	if (rc == 0 && opts->vkey != NULL &&
+	    (lk->keyid != opts->vkey->keyid || memcmp(lk->pk, opts->vkey->pk, GB_PK_BYTES) != 0)) {
+		char have[GB_VKEY_MAX], want[GB_VKEY_MAX];
+		gb_vkey_format(lk, have);
+		gb_vkey_format(opts->vkey, want);
+		violation(a, GB_AUDIT_CHECKPOINT, GB_AUDIT_NO_INDEX, GB_EUNKNOWNKEY,
+			"the ledger's stored log key is %s, not the given %s", have, want);
+	}
 	if (rc == 0) {
 		rep->audited = opts->until < rep->size ? opts->until + 1 : rep->size;
 		rc = replay(a, gb_ledger_origin(l), gb_ledger_log_key(l), err);
@@ -528,6 +591,23 @@ int gb_audit_ledger(gb_ledger *l, const gb_audit_opts *opts, gb_audit_report *re
 	audit_end(a);
 	free(a);
 	return rc;
+}
+
+/* The bundle's header size must be its checkpoint's tree size: every entry under a signature. */
+static void bundle_size_check(struct audit *a, const gb_bundle *b)
+{
+	gb_checkpoint cp;
+	/* Parse the checkpoint text only: its signature is checked by check_checkpoint. */
+	const char *sep = NULL;
+	for (size_t i = 0; i + 1 < b->checkpoint_len && sep == NULL; i++)
+		if (b->checkpoint[i] == '\n' && b->checkpoint[i + 1] == '\n')
+			sep = b->checkpoint + i;
+	if (sep != NULL &&
+	    gb_checkpoint_parse(b->checkpoint, (size_t)(sep - b->checkpoint) + 1, &cp, NULL) == 0 &&
+	    cp.size != b->size)
+		violation(a, GB_AUDIT_CHECKPOINT, GB_AUDIT_NO_INDEX, GB_ECORRUPT,
+			"bundle: its header counts %llu entries but its checkpoint signs %llu",
+			(unsigned long long)b->size, (unsigned long long)cp.size);
 }
 
 int gb_audit_bundle(const char *path, const gb_audit_opts *opts, gb_audit_report *rep,
@@ -561,6 +641,19 @@ int gb_audit_bundle(const char *path, const gb_audit_opts *opts, gb_audit_report
 				"bundle: its log key is %s, not the given %s", b->log_vkey, vk);
 		rc = replay(a, b->origin, opts->vkey, err);
 	}
+	if (rc == 0 && a->rebuilt != NULL && !a->stopped && rep->audited == b->size) {
+		/* Nothing may follow the entries the header counts. */
+		static uint8_t extra[GB_ENTRY_MAX];
+		size_t extra_len;
+		gb_err e;
+		gb_err_clear(&e);
+		int trc = gb_bundle_next(b, extra, &extra_len, &e);
+		if (trc != GB_ERANGE)
+			violation(a, GB_AUDIT_ENTRY, b->size, GB_ECORRUPT, "%s",
+				trc == 0 ? "bundle: an entry after the header's count" : e.msg);
+	}
+	if (rc == 0 && a->rebuilt != NULL)
+		bundle_size_check(a, b);
 	gb_audit_checkpoint own = { "(the bundle's)", b->checkpoint, b->checkpoint_len };
 	if (rc == 0 && a->rebuilt != NULL)
 		check_checkpoint(a, &own, opts->vkey);

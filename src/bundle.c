@@ -221,6 +221,9 @@ int gb_bundle_next(gb_bundle *b, uint8_t *buf, size_t *len, gb_err *err)
 	uint64_t n = 0;
 	for (int i = 0; i < nlen; i++)
 		n = n << 8 | h[i];
+	if ((c == 0xc5 && n < 0x100) || (c == 0xc6 && n < 0x10000))
+		return gb_err_set(err, GB_ECORRUPT, "bundle: entry %llu's length is not in its shortest form",
+			(unsigned long long)b->next);
 	if (n == 0 || n > GB_ENTRY_MAX)
 		return gb_err_set(err, GB_ECORRUPT, "bundle: entry %llu has %llu bytes, want 1 to %d",
 			(unsigned long long)b->next, (unsigned long long)n, GB_ENTRY_MAX);

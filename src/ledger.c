@@ -427,6 +427,8 @@ int gb_ledger_open(const char *dir, const gb_ledger_opts *opts, gb_ledger **out,
 	*out = NULL;
 	if (sodium_init() < 0)
 		return gb_err_set(err, GB_ENOMEM, "libsodium failed to initialise");
+	if (opts != NULL && opts->replay)
+		return gb_err_set(err, GB_EINVAL, "replay is only for a ledger the audit creates, not for opening '%s'", dir);
 	gb_ledger *l = ledger_new(dir, opts);
 	if (l == NULL)
 		return gb_err_set(err, GB_ENOMEM, "out of memory opening '%s'", dir);

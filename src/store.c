@@ -340,6 +340,34 @@ int gb_store_id_get(gb_txn *txn, const void *key, size_t key_len,
 	return 0;
 }
 
+int gb_store_id_scan(gb_txn *txn, int (*fn)(void *arg, const uint8_t *key, size_t key_len,
+	const gb_store_id *val), void *arg, gb_err *err)
+{
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(mtxn(txn), txn->store->dbi[DB_IDS], &cur);
+	if (rc != 0)
+		return lmdb_error(err, rc, "ids");
+	MDB_val k, v;
+	int op = MDB_FIRST;
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (v.mv_size != 8 + GB_HASH_BYTES) {
+			rc = gb_err_set(err, GB_ECORRUPT, "ids: value of %zu bytes, want %d", v.mv_size,
+				8 + GB_HASH_BYTES);
+			break;
+		}
+		gb_store_id id;
+		id.index = be64_get(v.mv_data);
+		memcpy(id.entry_hash, (uint8_t *)v.mv_data + 8, GB_HASH_BYTES);
+		if ((rc = fn(arg, k.mv_data, k.mv_size, &id)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc > 0 ? lmdb_error(err, rc, "ids") : rc;
+}
+
 int gb_store_id_put(gb_txn *txn, const void *key, size_t key_len,
 	const gb_store_id *val, gb_err *err)
 {

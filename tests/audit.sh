@@ -167,5 +167,28 @@ audit_expect "truncated bundle" 1 "^violation: entry: GB_ECORRUPT: bundle: entry
 "$GB" audit --ledger "$TMP/clean" --frobnicate >/dev/null 2>&1
 [ $? -eq 2 ] && ok "an unknown option is bad usage" || fail "an unknown option is bad usage" "exit not 2"
 
+# ---- review (tests/test_audit_review.c has the library-level cases) ----
+# DEFECT: spec/AUDIT.md section 3 says "nothing after" the entries, but the
+# audit reads exactly `size` entries and never looks further (src/audit.c:273).
+{ cat "$TMP/b.gbb"; printf 'garbage'; } >"$TMP/trail.gbb"
+audit_expect "review: bundle with bytes after its entries" 1 \
+	"^violation: entry: GB_ECORRUPT: bundle: bytes after its $SIZE entries" --bundle "$TMP/trail.gbb" --vkey "$VKEY"
+# Right: a header cut short fails the audit (not exit 0), and the temporary
+# ledger is gone after a clean audit, a rejected bundle and a failed one.
+mkdir "$TMP/auditdir"
+head -c 40 "$TMP/b.gbb" >"$TMP/hdr.gbb"
+TMPDIR="$TMP/auditdir" "$GB" audit --bundle "$TMP/hdr.gbb" --vkey "$VKEY" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ] && grep -q "GB_ECORRUPT" "$TMP/err"; then
+	ok "review: bundle header cut short fails with GB_ECORRUPT"
+else
+	fail "review: bundle header cut short fails with GB_ECORRUPT" "exit $rc: $(head -c 300 "$TMP/err")"
+fi
+TMPDIR="$TMP/auditdir" "$GB" audit --ledger "$TMP/clean" --until 50 >/dev/null 2>&1
+TMPDIR="$TMP/auditdir" "$GB" audit --bundle "$TMP/flip.gbb" --vkey "$VKEY" >/dev/null 2>&1
+left=$(ls -A "$TMP/auditdir" | wc -l)
+[ "$left" -eq 0 ] && ok "review: no temporary ledger left behind" \
+	|| fail "review: no temporary ledger left behind" "$(ls -A "$TMP/auditdir")"
+
 echo "audit: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

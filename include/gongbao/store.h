@@ -114,6 +114,14 @@ typedef struct gb_store_id {
 int gb_store_id_get(gb_txn *txn, const void *key, size_t key_len,
 	gb_store_id *out, gb_err *err);
 
+/*
+ * Calls fn for every idempotency key in key order, with its value; stops at
+ * fn's first non-zero return, which it returns. GB_ECORRUPT for a value of
+ * the wrong size.
+ */
+int gb_store_id_scan(gb_txn *txn, int (*fn)(void *arg, const uint8_t *key, size_t key_len,
+	const gb_store_id *val), void *arg, gb_err *err);
+
 /* Records an idempotency key (which must be new). */
 int gb_store_id_put(gb_txn *txn, const void *key, size_t key_len,
 	const gb_store_id *val, gb_err *err);
