@@ -416,9 +416,9 @@ static void peer_rate(struct run *r, size_t mi)
 		/* rate_M = pm / xm, rate_peers = po / xo; rel = rate_M / rate_peers in bps. */
 		/* Fixed point with 40 fraction bits: pm < 2^63, so the rates stay below 2^103. */
 		u128 rm = ((u128)pm << 40) / xm, ro = ((u128)po << 40) / xo;
-		if (ro == 0)
-			continue;
-		int64_t rel = ratio_bps(rm, ro);
+		/* Peers whose rate is below the fixed point's resolution: the member is, in
+		 * effect, infinitely above them (capped like every ratio). */
+		int64_t rel = ro == 0 ? GB_FEN_MAX : ratio_bps(rm, ro);
 		num += (u128)pm * (u128)rel;
 		den += (u128)pm;
 	}

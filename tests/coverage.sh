@@ -207,4 +207,14 @@ check_exit 2 --register "$REG" --on 20260630
 check_exit 2 --register "$REG" extra
 check_exit 1 --register "$TMP/missing.csv"
 GONGBAO_LEDGER=$TMP/nowhere check_exit 1 --register "$REG"
+# Review: --on must be exactly YYYY-MM-DD. DEFECT (src/cli/cmd_coverage.c:56-57,
+# parse_date): sscanf's %2u skips blanks and takes a sign, so '2026-+1-01' and
+# '2026- 1-01' pass the length and dash checks and are read as 2026-01-01.
+check_exit 2 --register "$REG" --on 2026-+1-01
+check_exit 2 --register "$REG" --on "2026- 1-01"
+check_exit 2 --register "$REG" --on 2026-1-01
+check_exit 2 --register "$REG" --on 2026-01-1x
+# DEFECT (src/cli/cmd_coverage.c:330-331): --json and --csv together are not a
+# usage error (the last wins), unlike reconcile and export ("exclude each other").
+check_exit 2 --register "$REG" --json --csv
 finish

@@ -53,8 +53,12 @@ static uint32_t parse_date(const char *s)
 {
 	unsigned y, m, d;
 	char tail;
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 || !date_valid(y, m, d))
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	for (int i = 0; i < 10; i++) /* digits only: sscanf would take blanks and signs */
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 || !date_valid(y, m, d))
 		return 0;
 	return y * 10000 + m * 100 + d;
 }
@@ -327,6 +331,8 @@ static int coverage_run(int argc, char **argv)
 			reg_path = optarg;
 		else if (c == 'o')
 			on_opt = optarg;
+		else if ((c == 'j' || c == 'c') && format != FMT_TEXT)
+			return cli_usage("coverage", "--json and --csv exclude each other");
 		else if (c == 'j' || c == 'c')
 			format = c == 'j' ? FMT_JSON : FMT_CSV;
 		else

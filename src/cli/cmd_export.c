@@ -193,7 +193,8 @@ static int export_view(const gb_state *st, void *arg)
 	static gb_postings ps; /* 41 KB */
 	struct export_req *q = arg;
 	int rc = gb_reconcile_members(st, &q->members, &q->err);
-	rc = rc ? rc : map_members(q);
+	/* The csv export keeps gongbao's own account names, which cannot clash. */
+	rc = rc ? rc : q->format == EXP_CSV ? 0 : map_members(q);
 	if (rc != 0)
 		return rc;
 	if (q->format == EXP_CSV)
