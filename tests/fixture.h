@@ -199,6 +199,33 @@ static json_t *fx_state(gb_ledger *l, const char *key, uint64_t as_of)
 	return j;
 }
 
+/* The number of entries in the log. */
+static __attribute__((unused)) uint64_t fx_log_size(gb_ledger *l)
+{
+	uint64_t n = 0;
+	gb_err err;
+	CU_ASSERT_FATAL(gb_ledger_size(l, &n, &err) == 0);
+	return n;
+}
+
+/* A balance now ("m/picc-zs/cash"): 8 bytes big-endian in "bal/<account>"; absent is 0. */
+static __attribute__((unused)) int64_t fx_balance(gb_ledger *l, const char *account)
+{
+	char key[256];
+	snprintf(key, sizeof key, "bal/%s", account);
+	uint8_t *p = NULL;
+	size_t len = 0;
+	int rc = gb_ledger_state_get(l, key, UINT64_MAX, &p, &len, NULL);
+	if (rc == GB_ENOTFOUND)
+		return 0;
+	CU_ASSERT_FATAL(rc == 0 && len == 8);
+	uint64_t u = 0;
+	for (size_t i = 0; i < 8; i++)
+		u = u << 8 | p[i];
+	free(p);
+	return (int64_t)u;
+}
+
 /* An integer field of a state map (LLONG_MIN if absent). */
 static long long fx_state_int(gb_ledger *l, const char *key, const char *field)
 {

@@ -570,13 +570,6 @@ static void test_claim_record(void)
 
 /* ------------------------------------------------------------- end to end */
 
-static uint64_t log_size(gb_ledger *l)
-{
-	uint64_t n = 0;
-	gb_err err;
-	CU_ASSERT_FATAL(gb_ledger_size(l, &n, &err) == 0);
-	return n;
-}
 
 /* Through a real ledger, before any policy: the types are known, checked, and change nothing when refused. */
 static void test_ledger_refusals(void)
@@ -584,7 +577,7 @@ static void test_ledger_refusals(void)
 	gb_ledger *l = fx_ledger();
 	gb_err err;
 	CU_ASSERT_EQUAL(fx_state_int(l, "params", "setaside_bps"), 1500);
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("P-1", 100)), GB_ENOTFOUND);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "P-1"));
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_REG, RECEIVE("P-1", 100)), GB_EAUTH);
@@ -593,30 +586,13 @@ static void test_ledger_refusals(void)
 	/* A co-signature is not taken. */
 	int who[2] = { FX_PICC, FX_CPIC };
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, who, 2, RECEIVE("P-1", 100)), GB_EFIELD);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	json_t *j = fx_state(l, "claim/C-1", UINT64_MAX);
 	CU_ASSERT_PTR_NULL(j);
 	json_decref(j);
 	gb_ledger_close(l);
 }
 
-/* A balance as the ledger holds it now (8 bytes big-endian; absent is 0). */
-static int64_t lbal(gb_ledger *l, const char *account)
-{
-	char key[GB_BALANCE_KEY_MAX + 1];
-	snprintf(key, sizeof key, "bal/%s", account);
-	uint8_t *p = NULL;
-	size_t len = 0;
-	int rc = gb_ledger_state_get(l, key, UINT64_MAX, &p, &len, NULL);
-	if (rc == GB_ENOTFOUND)
-		return 0;
-	CU_ASSERT_FATAL(rc == 0 && len == 8);
-	uint64_t u = 0;
-	for (size_t i = 0; i < 8; i++)
-		u = u << 8 | p[i];
-	free(p);
-	return (int64_t)u;
-}
 
 /* A claim's record as compact JSON text (caller frees), or NULL. */
 static char *lclaim(gb_ledger *l, const char *id)
@@ -642,8 +618,8 @@ static char *lclaim(gb_ledger *l, const char *id)
  * lead's cash, cpic's debt to the lead and claim C-1's record unchanged.
  */
 #define L_REJECT(code, needle, who, ...) do {                                          \
-	uint64_t n_ = log_size(l);                                                     \
-	int64_t cash_ = lbal(l, "m/picc-zs/cash"), due_ = lbal(l, "m/cpic-zs/due_to/picc-zs"); \
+	uint64_t n_ = fx_log_size(l);                                                     \
+	int64_t cash_ = fx_balance(l, "m/picc-zs/cash"), due_ = fx_balance(l, "m/cpic-zs/due_to/picc-zs"); \
 	char *c_ = lclaim(l, "C-1");                                                   \
 	gb_err err_;                                                                   \
 	int rc_ = fx_post(l, &err_, who, __VA_ARGS__);                                 \
@@ -652,9 +628,9 @@ static char *lclaim(gb_ledger *l, const char *id)
 			gb_errname(code), needle, gb_errname(rc_), rc_ ? err_.msg : "");  \
 	CU_ASSERT_EQUAL(rc_, code);                                                    \
 	CU_ASSERT_PTR_NOT_NULL(rc_ ? strstr(err_.msg, needle) : NULL);                 \
-	CU_ASSERT_EQUAL(log_size(l), n_);                                              \
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), cash_);                             \
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/due_to/picc-zs"), due_);                    \
+	CU_ASSERT_EQUAL(fx_log_size(l), n_);                                              \
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), cash_);                             \
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/due_to/picc-zs"), due_);                    \
 	char *c2_ = lclaim(l, "C-1");                                                  \
 	CU_ASSERT((c_ == NULL && c2_ == NULL) || (c_ && c2_ && strcmp(c_, c2_) == 0));  \
 	free(c_);                                                                      \
@@ -689,20 +665,20 @@ static void test_ledger_end_to_end(void)
 	L_OK(FX_PICC, "{\"type\":\"policy.cancel\",\"id\":\"cancel-P-2\",\"policy\":\"P-2\",\"date\":20260101,"
 		"\"reason\":\"closed\"}");
 	/* Premium written for P-1: 60,001 (picc takes the odd fen) and 40,000. */
-	int64_t recv_picc = lbal(l, "m/picc-zs/receivable"), recv_cpic = lbal(l, "m/cpic-zs/receivable");
+	int64_t recv_picc = fx_balance(l, "m/picc-zs/receivable"), recv_cpic = fx_balance(l, "m/cpic-zs/receivable");
 	/* 50,001 received: picc 30,001, cpic 20,000; set-asides 4,500 and 3,000. */
 	L_OK(FX_PICC, "{\"type\":\"premium.receive\",\"id\":\"r1\",\"policy\":\"P-1\",\"amount_fen\":50001,"
 		"\"payer_ref\":\"ICBC 7731\"}");
 	CU_ASSERT_EQUAL(fx_state_int(l, "policy/P-1", "received_fen"), 50001);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 50001);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/receivable"), recv_picc - 30001);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/receivable"), recv_cpic - 20000);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/due_from/picc-zs"), 20000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_to/cpic-zs"), -20000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/setaside"), 4500);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/setaside"), 3000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/fund"), -4500);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/fund"), -3000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 50001);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/receivable"), recv_picc - 30001);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/receivable"), recv_cpic - 20000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/due_from/picc-zs"), 20000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_to/cpic-zs"), -20000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/setaside"), 4500);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/setaside"), 3000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/fund"), -4500);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/fund"), -3000);
 	/* Premium refusals. */
 	L_REJECT(GB_EVALUE, "premium 100,001 less received 50,001 is 50,000 fen", FX_PICC, RECEIVE("P-1", 50001));
 	L_REJECT(GB_EAUTH, "only the lead 'picc-zs'", FX_CPIC, RECEIVE("P-1", 1));
@@ -720,22 +696,22 @@ static void test_ledger_end_to_end(void)
 		"\"claim\":\"C-1\",\"policy\":\"P-1\",\"accident\":20260101,\"deaths\":0,\"injuries\":3,\"estimate_fen\":900000}");
 	/* An advance of 1,001: picc 601, cpic 400 (cpic now owes the lead 400). */
 	L_OK(FX_PICC, ADVANCE("C-1", 1001));
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 50001 - 1001);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/claims"), 601);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/claims"), 400);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/due_to/picc-zs"), -400);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_from/cpic-zs"), 400);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 50001 - 1001);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/claims"), 601);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/claims"), 400);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/due_to/picc-zs"), -400);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_from/cpic-zs"), 400);
 	CU_ASSERT_EQUAL(fx_state_int(l, "claim/C-1", "advanced_fen"), 1001);
 	L_REJECT(GB_ESTATE, "paid in advance: it cannot be rejected", FX_PICC, REJECT("C-1", ""));
 	L_REJECT(GB_EVALUE, "below the 1,001 fen advanced", FX_PICC, SETTLE("C-1", 1000));
 	/* Settled at 5,000: the balance 3,999 splits 2,399 / 1,600. */
 	L_OK(FX_PICC, SETTLE("C-1", 5000));
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 50001 - 5000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/claims"), 3000);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/claims"), 2000);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/due_to/picc-zs"), -2000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_from/cpic-zs"), 2000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_to/cpic-zs"), -20000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 50001 - 5000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/claims"), 3000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/claims"), 2000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/due_to/picc-zs"), -2000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_from/cpic-zs"), 2000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_to/cpic-zs"), -20000);
 	L_REJECT(GB_ESTATE, "claim 'C-1' is settled", FX_PICC, ADVANCE("C-1", 10));
 	L_OK(FX_PICC, CLOSE("C-1", ""));
 	char *text = lclaim(l, "C-1");

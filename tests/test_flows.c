@@ -30,31 +30,7 @@ typedef struct snap {
 
 /* ------------------------------------------------------------- helpers */
 
-static uint64_t log_size(gb_ledger *l)
-{
-	uint64_t n = 0;
-	gb_err err;
-	CU_ASSERT_FATAL(gb_ledger_size(l, &n, &err) == 0);
-	return n;
-}
 
-/* A balance now, read through fx_state's store path (8 bytes big-endian; absent is 0). */
-static int64_t lbal(gb_ledger *l, const char *account)
-{
-	char key[GB_BALANCE_KEY_MAX + 1];
-	snprintf(key, sizeof key, "bal/%s", account);
-	uint8_t *p = NULL;
-	size_t len = 0;
-	int rc = gb_ledger_state_get(l, key, UINT64_MAX, &p, &len, NULL);
-	if (rc == GB_ENOTFOUND)
-		return 0;
-	CU_ASSERT_FATAL(rc == 0 && len == 8);
-	uint64_t u = 0;
-	for (size_t i = 0; i < 8; i++)
-		u = u << 8 | p[i];
-	free(p);
-	return (int64_t)u;
-}
 
 /* The fixture's default share table, built here (not read from the ledger). */
 static void fx_table(gb_shares *t)
@@ -147,12 +123,12 @@ static void check_at(gb_ledger *l, uint64_t as_of, const snap *want, int line)
 		char a[GB_ACCOUNT_MAX + 1];
 		for (int k = 0; k < B_FROM; k++) {
 			snprintf(a, sizeof a, "m/%s/%s", mid[m], kn[k]);
-			CU_ASSERT_EQUAL(lbal(l, a), want->v[m][k]);
+			CU_ASSERT_EQUAL(fx_balance(l, a), want->v[m][k]);
 		}
 		snprintf(a, sizeof a, "m/%s/due_from/%s", mid[m], mid[1 - m]);
-		CU_ASSERT_EQUAL(lbal(l, a), want->v[m][B_FROM]);
+		CU_ASSERT_EQUAL(fx_balance(l, a), want->v[m][B_FROM]);
 		snprintf(a, sizeof a, "m/%s/due_to/%s", mid[m], mid[1 - m]);
-		CU_ASSERT_EQUAL(lbal(l, a), want->v[m][B_TO]);
+		CU_ASSERT_EQUAL(fx_balance(l, a), want->v[m][B_TO]);
 	}
 }
 #define CHECK_NOW(l, want) check_at(l, UINT64_MAX, want, __LINE__)
@@ -263,7 +239,7 @@ static void test_money_flow(void)
 	 * the odd fen goes to picc (larger fraction). */
 	OK_CO(l, assoc_reg, 2, RATES);
 	OK(l, FX_PICC, ISSUE("P-1", 100, 20260101, 20270101, 1000003));
-	CU_ASSERT_EQUAL(log_size(l), 3);
+	CU_ASSERT_EQUAL(fx_log_size(l), 3);
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "issued_at"), 2);
 	CHECK_NOW(l, &S_ISSUED);
 
@@ -272,7 +248,7 @@ static void test_money_flow(void)
 	OK(l, FX_PICC, RECEIVE("r1", "P-1", 500001));
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "received_fen"), 500001);
 	CHECK_NOW(l, &S_R1);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 500001);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 500001);
 
 	/* 4: the rest, 500,002: picc 300,001.2 -> 300,001, cpic 200,000.8 -> 200,001;
 	 * set-aside 45,000.15 -> 45,000 and 30,000.15 -> 30,000. Fund: 150,000. */
@@ -281,7 +257,7 @@ static void test_money_flow(void)
 	CHECK_NOW(l, &S_R2);
 	/* Nothing more is owed on P-1: one more fen is refused and changes nothing. */
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("r3", "P-1", 1)), GB_EVALUE);
-	CU_ASSERT_EQUAL(log_size(l), 5);
+	CU_ASSERT_EQUAL(fx_log_size(l), 5);
 	CHECK_NOW(l, &S_R2);
 
 	/* 5: 50,001 withdrawn, split by the fund parts 90,000 / 60,000: picc 30,000.6,
@@ -296,7 +272,7 @@ static void test_money_flow(void)
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, picc_assoc, 2, "{\"type\":\"fund.withdraw\",\"id\":\"wd2\","
 		"\"purpose\":\"drills\",\"beneficiary\":\"X\",\"plan\":\"2026-1\",\"amount\":100000}"), GB_ESTATE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "99,999"));
-	CU_ASSERT_EQUAL(log_size(l), 6);
+	CU_ASSERT_EQUAL(fx_log_size(l), 6);
 	CHECK_NOW(l, &S_WD);
 
 	/* 6: picc pays cpic 300,007 of the 400,001 it owes (cpic co-signs). */
@@ -307,22 +283,22 @@ static void test_money_flow(void)
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, picc_cpic, 2, "{\"type\":\"settle.pay\",\"id\":\"st2\","
 		"\"payee\":\"cpic-zs\",\"amount\":99995,\"reference\":\"x\"}"), GB_ESTATE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "99,994"));
-	CU_ASSERT_EQUAL(log_size(l), 7);
+	CU_ASSERT_EQUAL(fx_log_size(l), 7);
 	CHECK_NOW(l, &S_SETTLED);
 
 	/* 7: the settlement corrected: back to S_WD exactly. */
 	CU_ASSERT_EQUAL(correct(l, &err, "c1", 6), 0);
-	CU_ASSERT_EQUAL(log_size(l), 8);
+	CU_ASSERT_EQUAL(fx_log_size(l), 8);
 	CHECK_NOW(l, &S_WD);
 	CU_ASSERT_EQUAL(state_num(l, "corrected/6", "by"), 7);
 	CU_ASSERT_EQUAL(state_num(l, "correction/7", "entry"), 6);
 	/* Not twice. */
 	CU_ASSERT_EQUAL(correct(l, &err, "c1b", 6), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), 8);
+	CU_ASSERT_EQUAL(fx_log_size(l), 8);
 
 	/* 8: the withdrawal corrected: back to S_R2 exactly, the fund 150,000 again. */
 	CU_ASSERT_EQUAL(correct(l, &err, "c2", 5), 0);
-	CU_ASSERT_EQUAL(log_size(l), 9);
+	CU_ASSERT_EQUAL(fx_log_size(l), 9);
 	CHECK_NOW(l, &S_R2);
 	CU_ASSERT_EQUAL(state_num(l, "corrected/5", "by"), 8);
 	CU_ASSERT_EQUAL(state_num(l, "correction/8", "entry"), 5);
@@ -384,8 +360,8 @@ static void test_claim_flow(void)
 	s.v[CPIC][B_TO] = -1200;
 	s.v[PICC][B_FROM] = 1200;
 	CHECK_NOW(l, &s);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/due_to/picc-zs"), -1200);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_from/cpic-zs"), 1200);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/due_to/picc-zs"), -1200);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_from/cpic-zs"), 1200);
 	j = fx_state(l, "post/5", UINT64_MAX);
 	CU_ASSERT_EQUAL(json_array_size(j), 5); /* cash, two claims, due_to, due_from */
 	json_decref(j);
@@ -407,7 +383,7 @@ static void test_claim_flow(void)
 	/* Closed, it takes nothing more. */
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"claim.advance\",\"id\":\"adv2\",\"claim\":\"C-1\","
 		"\"amount_fen\":1,\"payee\":\"x\"}"), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), 7);
+	CU_ASSERT_EQUAL(fx_log_size(l), 7);
 	CHECK_NOW(l, &s);
 
 	/* The settlement clears cpic's debt exactly: 1,200 is accepted, 1,201 was not owed. */
@@ -430,16 +406,16 @@ static void test_claim_flow(void)
 static void report_refused(gb_ledger *l, const char *body, const char *claim, const char *needle, int line)
 {
 	gb_err err;
-	uint64_t n = log_size(l);
-	int64_t cash = lbal(l, "m/picc-zs/cash");
+	uint64_t n = fx_log_size(l);
+	int64_t cash = fx_balance(l, "m/picc-zs/cash");
 	int rc = fx_post(l, &err, FX_PICC, "%s", body);
 	if (rc != GB_ESTATE || strstr(err.msg, needle) == NULL)
 		fprintf(stderr, "line %d: want GB_ESTATE '%s', got %s '%s'\n", line, needle, gb_errname(rc),
 			rc ? err.msg : "");
 	CU_ASSERT_EQUAL(rc, GB_ESTATE);
 	CU_ASSERT_PTR_NOT_NULL(rc ? strstr(err.msg, needle) : NULL);
-	CU_ASSERT_EQUAL(log_size(l), n);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), cash);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), cash);
 	char key[80];
 	snprintf(key, sizeof key, "claim/%s", claim);
 	json_t *j = fx_state(l, key, UINT64_MAX);
@@ -476,12 +452,12 @@ static void test_claims_not_in_force(void)
 
 	/* The days just inside are accepted: the last day of P-OLD and P-PAST, P-CAN's first
 	 * day and its last day before the cancellation. */
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	OK(l, FX_PICC, REPORT("C-7", "P-OLD", 20251231));
 	OK(l, FX_PICC, REPORT("C-8", "P-PAST", 20251130));
 	OK(l, FX_PICC, REPORT("C-9", "P-CAN", 20251201));
 	OK(l, FX_PICC, REPORT("C-10", "P-CAN", 20251231));
-	CU_ASSERT_EQUAL(log_size(l), n + 4);
+	CU_ASSERT_EQUAL(fx_log_size(l), n + 4);
 	CU_ASSERT_EQUAL(state_num(l, "claim/C-10", "accident"), 20251231);
 	gb_ledger_close(l);
 }
@@ -517,7 +493,7 @@ static void test_batch(void)
 	gb_append_result res[5];
 	memset(res, 0, sizeof res);
 	gb_err err;
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(n, 2);
 	snap zero = { { { 0 } } };
 
@@ -526,7 +502,7 @@ static void test_batch(void)
 	CU_ASSERT_EQUAL(rc, GB_EVALUE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "item 4: "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "is 4 fen"));
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	json_t *j = fx_state(l, "policy/P-B", UINT64_MAX);
 	CU_ASSERT_PTR_NULL(j);
 	json_decref(j);
@@ -544,7 +520,7 @@ static void test_batch(void)
 	if (rc != 0)
 		fprintf(stderr, "batch: %s: %s\n", gb_errname(rc), err.msg);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
-	CU_ASSERT_EQUAL(log_size(l), n + 4);
+	CU_ASSERT_EQUAL(fx_log_size(l), n + 4);
 	for (uint64_t i = 0; i < 4; i++)
 		CU_ASSERT_EQUAL(res[i].index, n + i);
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-B", "issued_at"), 3);

@@ -51,31 +51,7 @@ static const int assoc_both[] = { FX_ASSOC, FX_CPIC, FX_PICC };
 
 /* ------------------------------------------------------------- helpers */
 
-static uint64_t log_size(gb_ledger *l)
-{
-	uint64_t n = 0;
-	gb_err err;
-	CU_ASSERT_FATAL(gb_ledger_size(l, &n, &err) == 0);
-	return n;
-}
 
-/* A balance now (absent is 0). */
-static int64_t lbal(gb_ledger *l, const char *account)
-{
-	char key[GB_BALANCE_KEY_MAX + 1];
-	snprintf(key, sizeof key, "bal/%s", account);
-	uint8_t *p = NULL;
-	size_t len = 0;
-	int rc = gb_ledger_state_get(l, key, UINT64_MAX, &p, &len, NULL);
-	if (rc == GB_ENOTFOUND)
-		return 0;
-	CU_ASSERT_FATAL(rc == 0 && len == 8);
-	uint64_t u = 0;
-	for (size_t i = 0; i < 8; i++)
-		u = u << 8 | p[i];
-	free(p);
-	return (int64_t)u;
-}
 
 /* An integer field of a state map now; -1 when absent. */
 static long long state_num(gb_ledger *l, const char *key, const char *field)
@@ -137,8 +113,8 @@ static void test_finding_shares_next_overwritten(void)
 		"{\"lead\":\"cpic-zs\",\"members\":[{\"id\":\"cpic-zs\",\"bps\":5000},{\"id\":\"picc-zs\",\"bps\":5000}]}}");
 	/* Control: a policy starting 2026-03-01 takes table A, so cpic signs it. */
 	OK(l, FX_CPIC, ISSUE("P-A", 10, 20260301, 20270301, 100000));
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/receivable"), 50000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/receivable"), 50000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/receivable"), 50000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/receivable"), 50000);
 	/* Table B from 2027-01-01: picc leads, 30/70. */
 	OK_CO(l, assoc_both, 3, "{\"type\":\"shares.set\",\"id\":\"ssB\",\"from\":20270101,\"shares\":"
 		"{\"lead\":\"picc-zs\",\"members\":[{\"id\":\"cpic-zs\",\"bps\":3000},{\"id\":\"picc-zs\",\"bps\":7000}]}}");
@@ -169,22 +145,22 @@ static void test_finding_suspended_member_in_default_table(void)
 	gb_err err;
 	OK_CO(l, assoc_reg, 2, RATES);
 	OK(l, FX_ASSOC, "{\"type\":\"member.suspend\",\"id\":\"s1\",\"participant\":\"cpic-zs\"}");
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	/* Explicit table naming cpic: refused (correct). */
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"policy.issue\",\"id\":\"iss-X\",\"no\":\"P-X\","
 		"\"usci\":\"" USCI "\",\"enterprise\":\"E\",\"industry\":\"mining\",\"exposure\":10,\"headcount\":10,"
 		"\"limit_fen\":40000000,\"premium_fen\":100000,\"commission_fen\":0,\"start\":20260101,"
 		"\"end\":20270101,\"shares\":" FX_SHARES "}"), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	/* The same table by default: should be refused the same way. */
 	int rc = fx_post(l, &err, FX_PICC, ISSUE("P-S", 10, 20260101, 20270101, 100000));
 	CU_ASSERT_EQUAL(rc, GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	/* What happens instead: the suspended cpic is written 40%. */
 	if (rc == 0)
 		fprintf(stderr, "FINDING 2: suspended cpic-zs got receivable %lld on P-S\n",
-			(long long)lbal(l, "m/cpic-zs/receivable"));
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/receivable"), 0);
+			(long long)fx_balance(l, "m/cpic-zs/receivable"));
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/receivable"), 0);
 	gb_ledger_close(l);
 }
 
@@ -199,12 +175,12 @@ static void test_finding_shares_set_bad_date(void)
 {
 	gb_ledger *l = fx_ledger();
 	gb_err err;
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, assoc_both, 3, "{\"type\":\"shares.set\",\"id\":\"ss1\",\"from\":20261399,"
 		"\"shares\":" FX_SHARES "}"), GB_EVALUE);
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, assoc_both, 3, "{\"type\":\"shares.set\",\"id\":\"ss2\",\"from\":20260230,"
 		"\"shares\":" FX_SHARES "}"), GB_EVALUE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	CU_ASSERT_FALSE(state_has(l, "shares/next"));
 	gb_ledger_close(l);
 }
@@ -223,13 +199,13 @@ static void test_finding_shares_unknown_keys(void)
 	gb_ledger *l = fx_ledger();
 	gb_err err;
 	OK_CO(l, assoc_reg, 2, RATES);
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"policy.issue\",\"id\":\"iss-U\",\"no\":\"P-U\","
 		"\"usci\":\"" USCI "\",\"enterprise\":\"E\",\"industry\":\"mining\",\"exposure\":10,\"headcount\":10,"
 		"\"limit_fen\":40000000,\"premium_fen\":100000,\"commission_fen\":0,\"start\":20260101,"
 		"\"end\":20270101,\"shares\":{\"lead\":\"picc-zs\",\"members\":[{\"id\":\"cpic-zs\",\"bps\":4000,"
 		"\"cap_fen\":1},{\"id\":\"picc-zs\",\"bps\":6000}],\"follow\":\"none\"}}"), GB_EFIELD);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	gb_ledger_close(l);
 }
 
@@ -254,19 +230,19 @@ static void test_finding_cancel_after_corrected_endorsement(void)
 	OK(l, FX_PICC, ISSUE("P-1", 10, 20260101, 20270101, 100000));                    /* 2 */
 	OK(l, FX_PICC, "{\"type\":\"policy.endorse\",\"id\":\"e1\",\"policy\":\"P-1\",\"effective\":20260101,"
 		"\"premium_fen\":200000}");                                               /* 3 */
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/premium") + lbal(l, "m/cpic-zs/premium"), -200000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/premium") + fx_balance(l, "m/cpic-zs/premium"), -200000);
 	/* Fixed: an endorsement is not corrected (its record would disagree with the books). */
 	CU_ASSERT_EQUAL(correct(l, &err, "c1", 3), GB_ESTATE);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/premium") + lbal(l, "m/cpic-zs/premium"), -200000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/premium") + fx_balance(l, "m/cpic-zs/premium"), -200000);
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "premium_fen"), 200000); /* books and record agree */
 	int rc = fx_post(l, &err, FX_PICC, "{\"type\":\"policy.cancel\",\"id\":\"x1\",\"policy\":\"P-1\","
 		"\"reason\":\"closed\",\"date\":20260101}");
 	if (rc == 0)
 		fprintf(stderr, "FINDING 5: premium written in the books after the cancellation: %lld fen\n",
-			(long long)-(lbal(l, "m/picc-zs/premium") + lbal(l, "m/cpic-zs/premium")));
+			(long long)-(fx_balance(l, "m/picc-zs/premium") + fx_balance(l, "m/cpic-zs/premium")));
 	/* Whatever the code does, it must not leave negative premium written, nor a refund of premium never written. */
-	CU_ASSERT(lbal(l, "m/picc-zs/premium") + lbal(l, "m/cpic-zs/premium") <= 0);
-	CU_ASSERT(lbal(l, "m/picc-zs/receivable") + lbal(l, "m/cpic-zs/receivable") >= 0);
+	CU_ASSERT(fx_balance(l, "m/picc-zs/premium") + fx_balance(l, "m/cpic-zs/premium") <= 0);
+	CU_ASSERT(fx_balance(l, "m/picc-zs/receivable") + fx_balance(l, "m/cpic-zs/receivable") >= 0);
 	gb_ledger_close(l);
 }
 
@@ -289,9 +265,9 @@ static void test_finding_repost_after_correction(void)
 	OK(l, FX_PICC, RECEIVE("r1", "P-1", 100000));                    /* 3 */
 	/* Fixed: a receipt is not corrected, so books and received_fen never part. */
 	CU_ASSERT_EQUAL(correct(l, &err, "c1", 3), GB_ESTATE);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/receivable") + lbal(l, "m/cpic-zs/receivable"), 0);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/receivable") + fx_balance(l, "m/cpic-zs/receivable"), 0);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("r1-again", "P-1", 100000)), GB_EVALUE);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 100000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 100000);
 	gb_ledger_close(l);
 }
 
@@ -317,12 +293,12 @@ static void test_finding_settle_after_corrected_advance(void)
 		"\"payee\":\"Hospital\"}");                                                    /* 4 */
 	/* Fixed: an advance is not corrected, so paid_fen and the books agree. */
 	CU_ASSERT_EQUAL(correct(l, &err, "c1", 4), GB_ESTATE);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), -5000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), -5000);
 	OK(l, FX_PICC, "{\"type\":\"claim.settle\",\"id\":\"set\",\"claim\":\"C-1\",\"final_fen\":5000}");
 	CU_ASSERT_EQUAL(state_num(l, "claim/C-1", "settled_fen"), 5000);
 	/* The books should show the final 5,000 paid by the lead, split 3,000 / 2,000. */
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), -5000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/claims") + lbal(l, "m/cpic-zs/claims"), 5000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), -5000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/claims") + fx_balance(l, "m/cpic-zs/claims"), 5000);
 	gb_ledger_close(l);
 }
 
@@ -414,16 +390,16 @@ static void test_receipt_after_endorsement(void)
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "premium_fen"), 74932);
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "term_premium_fen"), 50000);
 	/* -25,068 split 60/40: picc 15,040.8 -> 15,041, cpic 10,027.2 -> 10,027. */
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/receivable"), 60000 - 15041);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/receivable"), 40000 - 10027);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/receivable"), 60000 - 15041);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/receivable"), 40000 - 10027);
 	OK(l, FX_PICC, RECEIVE("r1", "P-1", 70000));
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("r2", "P-1", 4933)), GB_EVALUE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "4,932"));
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	OK(l, FX_PICC, RECEIVE("r3", "P-1", 4932));
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "received_fen"), 74932);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/receivable") + lbal(l, "m/cpic-zs/receivable"), 0);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/receivable") + fx_balance(l, "m/cpic-zs/receivable"), 0);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("r4", "P-1", 1)), GB_EVALUE);
 	/* An endorsement may not start before the last one. */
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"policy.endorse\",\"id\":\"e2\",\"policy\":\"P-1\","
@@ -454,14 +430,14 @@ static void test_cancel_after_endorsement(void)
 	OK(l, FX_PICC, "{\"type\":\"policy.cancel\",\"id\":\"x1\",\"policy\":\"P-1\",\"reason\":\"closed\","
 		"\"date\":20260702}");
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "premium_fen"), 49863);
-	CU_ASSERT_EQUAL(-(lbal(l, "m/picc-zs/premium") + lbal(l, "m/cpic-zs/premium")), 49863);
-	uint64_t n = log_size(l);
+	CU_ASSERT_EQUAL(-(fx_balance(l, "m/picc-zs/premium") + fx_balance(l, "m/cpic-zs/premium")), 49863);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("r1", "P-1", 1)), GB_ESTATE);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"policy.cancel\",\"id\":\"x2\",\"policy\":\"P-1\","
 		"\"reason\":\"closed\",\"date\":20260801}"), GB_ESTATE);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"policy.endorse\",\"id\":\"e3\",\"policy\":\"P-1\","
 		"\"effective\":20260801,\"premium_fen\":130000}"), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	gb_ledger_close(l);
 }
 
@@ -478,11 +454,11 @@ static void test_cancel_whole_refund(void)
 	OK(l, FX_PICC, "{\"type\":\"policy.cancel\",\"id\":\"x1\",\"policy\":\"P-1\",\"reason\":\"stopped\","
 		"\"date\":20260101}");
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "premium_fen"), 0);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/premium"), 0);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/premium"), 0);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/premium"), 0);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/premium"), 0);
 	/* 100,001 x 60% = 60,000.6 -> 60,001; 40% -> 40,000. */
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/receivable"), -60001);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/receivable"), -40000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/receivable"), -60001);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/receivable"), -40000);
 	gb_ledger_close(l);
 }
 
@@ -498,17 +474,17 @@ static void test_correction_of_spent_receipt(void)
 	OK_CO(l, assoc_reg, 2, RATES);                                  /* 1 */
 	OK(l, FX_PICC, ISSUE("P-1", 10, 20260101, 20270101, 100000));    /* 2 */
 	OK(l, FX_PICC, RECEIVE("r1", "P-1", 100000));                    /* 3 */
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/fund"), -9000);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/fund"), -6000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/fund"), -9000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/fund"), -6000);
 	OK_CO(l, picc_assoc, 2, "{\"type\":\"fund.withdraw\",\"id\":\"w1\",\"purpose\":\"drills\","
 		"\"beneficiary\":\"B\",\"plan\":\"2026-1\",\"amount\":15000}");  /* 4 */
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/fund"), 0);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/fund"), 0);
-	uint64_t n = log_size(l);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/fund"), 0);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/fund"), 0);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(correct(l, &err, "c1", 3), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), n);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/fund"), 0);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 100000 - 15000);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/fund"), 0);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 100000 - 15000);
 	CU_ASSERT_FALSE(state_has(l, "corrected/3"));
 	CU_ASSERT_FALSE(state_has(l, "correction/5"));
 	/* A withdrawal co-signed by a regulator instead of the association: GB_ENOSIG. */
@@ -518,8 +494,8 @@ static void test_correction_of_spent_receipt(void)
 	/* The withdrawal is corrected (the fund is whole again); the receipt never is. */
 	CU_ASSERT_EQUAL(correct(l, &err, "c2", 4), 0);
 	CU_ASSERT_EQUAL(correct(l, &err, "c3", 3), GB_ESTATE);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/fund"), -9000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 100000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/fund"), -9000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 100000);
 	/* A correction is not corrected; a corrected entry not twice. */
 	CU_ASSERT_EQUAL(correct(l, &err, "c4", 5), GB_ESTATE);
 	CU_ASSERT_EQUAL(correct(l, &err, "c5", 3), GB_ESTATE);
@@ -538,22 +514,22 @@ static void test_batch_sees_earlier_writes(void)
 	OK_CO(l, assoc_reg, 2, RATES);                                  /* 1 */
 	OK(l, FX_PICC, ISSUE("P-1", 10, 20260101, 20270101, 100000));    /* 2 */
 	OK(l, FX_PICC, RECEIVE("r1", "P-1", 60000));                     /* 3 */
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(batch2(l, &err,
 		FX_ASSOC, "{\"type\":\"correction\",\"id\":\"c1\",\"entry\":3,\"reason\":\"x\"}",
 		FX_ASSOC, "{\"type\":\"correction\",\"id\":\"c2\",\"entry\":3,\"reason\":\"x\"}"), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	CU_ASSERT_FALSE(state_has(l, "corrected/3"));
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 60000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 60000);
 	CU_ASSERT_EQUAL(batch2(l, &err, FX_PICC, RECEIVE("r2", "P-1", 30000),
 		FX_PICC, RECEIVE("r3", "P-1", 10001)), GB_EVALUE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "received_fen"), 60000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 60000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 60000);
 	CU_ASSERT_EQUAL(batch2(l, &err, FX_PICC, RECEIVE("r2", "P-1", 30000),
 		FX_PICC, RECEIVE("r3", "P-1", 10000)), 0);
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "received_fen"), 100000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 100000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 100000);
 	gb_ledger_close(l);
 }
 
@@ -568,24 +544,24 @@ static void test_suspended_and_revoked_cosigners(void)
 	OK_CO(l, assoc_reg, 2, RATES);
 	OK(l, FX_PICC, ISSUE("P-1", 10, 20260101, 20270101, 100000));
 	OK(l, FX_PICC, RECEIVE("r1", "P-1", 50000));
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_to/cpic-zs"), -20000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_to/cpic-zs"), -20000);
 	OK(l, FX_ASSOC, "{\"type\":\"member.suspend\",\"id\":\"s1\",\"participant\":\"cpic-zs\"}");
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, picc_cpic, 2, "{\"type\":\"settle.pay\",\"id\":\"st1\","
 		"\"payee\":\"cpic-zs\",\"amount\":100,\"reference\":\"x\"}"), GB_EAUTH);
 	OK(l, FX_ASSOC, "{\"type\":\"member.readmit\",\"id\":\"s2\",\"participant\":\"cpic-zs\"}");
 	OK(l, FX_ASSOC, "{\"type\":\"key.revoke\",\"id\":\"k1\",\"participant\":\"cpic-zs\"}");
-	n = log_size(l);
+	n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, picc_cpic, 2, "{\"type\":\"settle.pay\",\"id\":\"st2\","
 		"\"payee\":\"cpic-zs\",\"amount\":100,\"reference\":\"x\"}"), GB_EUNKNOWNKEY);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	OK(l, FX_ASSOC, "{\"type\":\"member.suspend\",\"id\":\"s3\",\"participant\":\"picc-zs\"}");
-	n = log_size(l);
+	n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("r2", "P-1", 1)), GB_EAUTH);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"claim.report\",\"id\":\"rep\",\"claim\":\"C-1\","
 		"\"policy\":\"P-1\",\"accident\":20260101,\"deaths\":0,\"injuries\":1,\"estimate_fen\":1}"), GB_EAUTH);
-	CU_ASSERT_EQUAL(log_size(l), n);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_to/cpic-zs"), -20000);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_to/cpic-zs"), -20000);
 	gb_ledger_close(l);
 }
 
@@ -604,23 +580,23 @@ static void test_claim_paid_once(void)
 	OK(l, FX_PICC, "{\"type\":\"claim.advance\",\"id\":\"adv\",\"claim\":\"C-1\",\"amount_fen\":3001,"
 		"\"payee\":\"Hospital\"}");                                                    /* 4 */
 	OK(l, FX_PICC, "{\"type\":\"claim.settle\",\"id\":\"set\",\"claim\":\"C-1\",\"final_fen\":10001}"); /* 5 */
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), -10001);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), -10001);
 	/* 10,001 by 60/40 over two payments: 3,001 -> 1,801 / 1,200; 7,000 -> 4,200 / 2,800. */
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/claims"), 4000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/claims"), 6001);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/due_to/picc-zs"), -4000);
-	uint64_t n = log_size(l);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/claims"), 4000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/claims"), 6001);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/due_to/picc-zs"), -4000);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"claim.settle\",\"id\":\"set2\",\"claim\":\"C-1\","
 		"\"final_fen\":10001}"), GB_ESTATE);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"claim.advance\",\"id\":\"adv2\",\"claim\":\"C-1\","
 		"\"amount_fen\":1,\"payee\":\"H\"}"), GB_ESTATE);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"claim.reject\",\"id\":\"rej\",\"claim\":\"C-1\","
 		"\"reason\":\"r\"}"), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	/* A claim payment is not corrected: the claim record and the books stay as one. */
 	CU_ASSERT_EQUAL(correct(l, &err, "c1", 5), GB_ESTATE);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), -10001);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/due_to/picc-zs"), -4000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), -10001);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/due_to/picc-zs"), -4000);
 	gb_ledger_close(l);
 }
 
@@ -632,19 +608,19 @@ static void test_settlement_bounds(void)
 	OK_CO(l, assoc_reg, 2, RATES);
 	OK(l, FX_PICC, ISSUE("P-1", 10, 20260101, 20270101, 100000));
 	OK(l, FX_PICC, RECEIVE("r1", "P-1", 100000));
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_to/cpic-zs"), -40000);
-	uint64_t n = log_size(l);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_to/cpic-zs"), -40000);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, picc_cpic, 2, "{\"type\":\"settle.pay\",\"id\":\"st1\","
 		"\"payee\":\"cpic-zs\",\"amount\":40001,\"reference\":\"x\"}"), GB_ESTATE);
 	/* cpic owes picc nothing: it cannot pay picc. */
 	static const int cpic_picc[] = { FX_CPIC, FX_PICC };
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, cpic_picc, 2, "{\"type\":\"settle.pay\",\"id\":\"st2\","
 		"\"payee\":\"picc-zs\",\"amount\":1,\"reference\":\"x\"}"), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	OK_CO(l, picc_cpic, 2, "{\"type\":\"settle.pay\",\"id\":\"st3\",\"payee\":\"cpic-zs\",\"amount\":40000,"
 		"\"reference\":\"x\"}");
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/due_to/cpic-zs"), 0);
-	CU_ASSERT_EQUAL(lbal(l, "m/cpic-zs/cash"), 40000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/due_to/cpic-zs"), 0);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/cpic-zs/cash"), 40000);
 	CU_ASSERT_EQUAL(fx_post_co(l, &err, picc_cpic, 2, "{\"type\":\"settle.pay\",\"id\":\"st4\","
 		"\"payee\":\"cpic-zs\",\"amount\":1,\"reference\":\"x\"}"), GB_ESTATE);
 	gb_ledger_close(l);
@@ -666,18 +642,18 @@ static void test_receipts_across_renewal(void)
 		"\"premium_fen\":110000,\"commission_fen\":0,\"start\":20270101,\"end\":20280101}");
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-2", "received_fen"), 0);
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "received_fen"), 40000);
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("r2", "P-1", 60001)), GB_EVALUE);
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, "{\"type\":\"policy.renew\",\"id\":\"ren2\",\"no\":\"P-3\","
 		"\"renews\":\"P-1\",\"usci\":\"" USCI "\",\"enterprise\":\"E\",\"industry\":\"mining\",\"exposure\":10,"
 		"\"headcount\":10,\"limit_fen\":40000000,\"premium_fen\":110000,\"commission_fen\":0,"
 		"\"start\":20270101,\"end\":20280101}"), GB_ESTATE);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	OK(l, FX_PICC, RECEIVE("r3", "P-1", 60000));
 	OK(l, FX_PICC, RECEIVE("r4", "P-2", 110000));
 	CU_ASSERT_EQUAL(fx_post(l, &err, FX_PICC, RECEIVE("r5", "P-2", 1)), GB_EVALUE);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 210000);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/receivable") + lbal(l, "m/cpic-zs/receivable"), 0);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 210000);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/receivable") + fx_balance(l, "m/cpic-zs/receivable"), 0);
 	gb_ledger_close(l);
 }
 
@@ -692,12 +668,12 @@ static void test_batch_revoked_key(void)
 	gb_err err;
 	OK_CO(l, assoc_reg, 2, RATES);
 	OK(l, FX_PICC, ISSUE("P-1", 10, 20260101, 20270101, 100000));
-	uint64_t n = log_size(l);
+	uint64_t n = fx_log_size(l);
 	CU_ASSERT_EQUAL(batch2(l, &err,
 		FX_ASSOC, "{\"type\":\"key.revoke\",\"id\":\"k1\",\"participant\":\"picc-zs\"}",
 		FX_PICC, RECEIVE("r1", "P-1", 1000)), GB_EUNKNOWNKEY);
-	CU_ASSERT_EQUAL(log_size(l), n);
-	CU_ASSERT_EQUAL(lbal(l, "m/picc-zs/cash"), 0);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
+	CU_ASSERT_EQUAL(fx_balance(l, "m/picc-zs/cash"), 0);
 	gb_seckey nk;
 	uint8_t seed[GB_SEED_BYTES];
 	memset(seed, 0x7e, sizeof seed);
@@ -706,7 +682,7 @@ static void test_batch_revoked_key(void)
 	gb_vkey_format(&nk.pub, vk);
 	snprintf(rot, sizeof rot, "{\"type\":\"key.rotate\",\"id\":\"k2\",\"participant\":\"picc-zs\",\"vkey\":\"%s\"}", vk);
 	CU_ASSERT_EQUAL(batch2(l, &err, FX_ASSOC, rot, FX_PICC, RECEIVE("r2", "P-1", 1000)), GB_EUNKNOWNKEY);
-	CU_ASSERT_EQUAL(log_size(l), n);
+	CU_ASSERT_EQUAL(fx_log_size(l), n);
 	CU_ASSERT_EQUAL(state_num(l, "policy/P-1", "received_fen"), 0);
 	sodium_memzero(&nk, sizeof nk);
 	gb_ledger_close(l);
