@@ -199,6 +199,34 @@ static json_t *fx_state(gb_ledger *l, const char *key, uint64_t as_of)
 	return j;
 }
 
+/*
+ * Writes a "params" record with the charter defaults but `setaside_bps`, for
+ * suites that test rules on an in-memory state (TRANSACTIONS.md section 6).
+ */
+static __attribute__((unused)) void fx_put_params(const gb_state *st, int64_t setaside_bps)
+{
+	uint8_t buf[256];
+	gb_mpw w;
+	gb_mpw_init(&w, buf, sizeof buf);
+	gb_mpw_map(&w, 7);
+	gb_mpw_cstr(&w, "below_floor");
+	gb_mpw_cstr(&w, "reject");
+	gb_mpw_cstr(&w, "commission_cap_bps");
+	gb_mpw_int(&w, 500);
+	gb_mpw_cstr(&w, "limit_floor_fen");
+	gb_mpw_int(&w, 40000000);
+	gb_mpw_cstr(&w, "setaside_bps");
+	gb_mpw_int(&w, setaside_bps);
+	gb_mpw_cstr(&w, "setaside_max_bps");
+	gb_mpw_int(&w, 2100);
+	gb_mpw_cstr(&w, "setaside_min_bps");
+	gb_mpw_int(&w, 1500);
+	gb_mpw_cstr(&w, "skew_s");
+	gb_mpw_int(&w, 86400);
+	CU_ASSERT_FATAL(w.err == 0);
+	CU_ASSERT_FATAL(gb_state_put(st, "params", buf, w.len) == 0);
+}
+
 /* The number of entries in the log. */
 static __attribute__((unused)) uint64_t fx_log_size(gb_ledger *l)
 {

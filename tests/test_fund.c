@@ -48,26 +48,7 @@ static void rl_shares(gb_shares *t)
 
 static void rl_put_params(struct rl *r)
 {
-	uint8_t buf[256];
-	gb_mpw w;
-	gb_mpw_init(&w, buf, sizeof buf);
-	gb_mpw_map(&w, 7);
-	gb_mpw_cstr(&w, "below_floor");
-	gb_mpw_cstr(&w, "reject");
-	gb_mpw_cstr(&w, "commission_cap_bps");
-	gb_mpw_int(&w, 500);
-	gb_mpw_cstr(&w, "limit_floor_fen");
-	gb_mpw_int(&w, 40000000);
-	gb_mpw_cstr(&w, "setaside_bps");
-	gb_mpw_int(&w, 1500);
-	gb_mpw_cstr(&w, "setaside_max_bps");
-	gb_mpw_int(&w, 2100);
-	gb_mpw_cstr(&w, "setaside_min_bps");
-	gb_mpw_int(&w, 1500);
-	gb_mpw_cstr(&w, "skew_s");
-	gb_mpw_int(&w, 86400);
-	CU_ASSERT_FATAL(w.err == 0);
-	CU_ASSERT_FATAL(gb_state_put(&r->st, "params", buf, w.len) == 0);
+	fx_put_params(&r->st, 1500);
 }
 
 static gb_postings rl_ps; /* large: not on the stack */
