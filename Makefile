@@ -14,11 +14,11 @@ CC ?= cc
 VERSION = 0.1.0
 
 # Debian packages: to build, to test (interop, fuzz).
-DEPS_BUILD = gcc make pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev
+DEPS_BUILD = gcc make pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev libmicrohttpd-dev
 DEPS_TEST = $(DEPS_BUILD) libcunit1-dev golang-go golang-golang-x-mod-dev clang libclang-rt-14-dev \
-            ledger beancount
+            ledger beancount curl
 
-PKGS = lmdb libsodium msgpack jansson
+PKGS = lmdb libsodium msgpack jansson libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -51,7 +51,7 @@ LIB_A = $(BUILD)/libgongbao.a
 LIB_SO = $(BUILD)/libgongbao.so
 PROG = $(BUILD)/gongbao
 
-.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-reconcile check-audit check-coverage check-undercut check-cli check-interop \
+.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-reconcile check-audit check-coverage check-undercut check-serve check-cli check-interop \
         bench bench-run fuzz install uninstall clean
 
 all: $(LIB_A) $(LIB_SO) $(PROG) $(TOOL_BIN)
@@ -109,6 +109,7 @@ test-run:
 	@$(MAKE) --no-print-directory check-audit
 	@$(MAKE) --no-print-directory check-coverage
 	@$(MAKE) --no-print-directory check-undercut
+	@$(MAKE) --no-print-directory check-serve
 	@$(MAKE) --no-print-directory check-cli
 	@$(MAKE) --no-print-directory check-interop
 
@@ -132,6 +133,9 @@ check-coverage: all
 
 check-undercut: all
 	@sh tests/undercut.sh $(PROG) $(BUILD)/tools/sim
+
+check-serve: all
+	@sh tests/serve.sh $(PROG)
 
 check-cli: all
 	@sh tests/cli.sh $(PROG)

@@ -39,6 +39,7 @@ extern const struct cli_cmd cli_cmd_undercut;
 extern const struct cli_cmd cli_cmd_reconcile, cli_cmd_export;
 extern const struct cli_cmd cli_cmd_coverage;
 extern const struct cli_cmd cli_cmd_audit;
+extern const struct cli_cmd cli_cmd_serve;
 
 /*
  * `gongbao export --bundle FILE [--ledger DIR] (--key LOG.sec | --checkpoint

@@ -25,6 +25,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_coverage,
 	&cli_cmd_audit,
 	&cli_cmd_reconcile, &cli_cmd_export,
+	&cli_cmd_serve,
 };
 #define COMMANDS_COUNT (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,141 @@
+/*
+ * cmd_serve.c: gongbao serve, the ledger over HTTP (gongbao/server.h).
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "gongbao/server.h"
+
+/* Parses HOST:PORT (IPv4). Returns 0 or -1. */
+static int parse_listen(const char *s, uint32_t *addr_be, uint16_t *port)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	uint64_t p;
+	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	struct in_addr a;
+	if (inet_pton(AF_INET, host, &a) != 1 || cli_parse_u64(colon + 1, &p) != 0 || p == 0 || p > 65535)
+		return -1;
+	*addr_be = a.s_addr;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* Loads the log key: --log-key, else DIR/log.sec if it exists. 0, 1 (none) or a code. */
+static int load_log_key(const char *dir, const char *path, gb_seckey *key, gb_err *err)
+{
+	char def[4200];
+	if (path == NULL) {
+		snprintf(def, sizeof def, "%s/log.sec", dir);
+		if (access(def, F_OK) != 0)
+			return 1;
+		path = def;
+	}
+	return cli_load_key(path, key, err);
+}
+
+/* Serves until SIGTERM or SIGINT, then stops cleanly. */
+static int serve(const char *dir, uint32_t addr, uint16_t port, const char *key_path)
+{
+	gb_err err;
+	gb_seckey key;
+	int rc = load_log_key(dir, key_path, &key, &err);
+	if (rc < 0)
+		return cli_fail(&err);
+	gb_ledger *l;
+	int orc = cli_open_ledger("serve", dir, 0, &l);
+	if (orc != CLI_OK) {
+		gb_seckey_wipe(&key);
+		return orc;
+	}
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server's threads inherit it */
+	gb_server_config cfg = { .addr_be = addr, .port = port, .log_key = rc == 0 ? &key : NULL };
+	gb_server *s;
+	rc = gb_server_start(&cfg, l, &s, &err);
+	gb_seckey_wipe(&key);
+	if (rc != 0) {
+		gb_ledger_close(l);
+		return cli_fail(&err);
+	}
+	char text[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &addr, text, sizeof text);
+	fprintf(stderr, "gongbao serve: listening on http://%s:%u/ (%s)\n", text, (unsigned)port, dir);
+	int sig = 0;
+	sigwait(&set, &sig);
+	fprintf(stderr, "gongbao serve: signal %d: finishing what is queued\n", sig);
+	gb_server_stop(s);
+	gb_ledger_close(l);
+	fprintf(stderr, "gongbao serve: stopped\n");
+	return CLI_OK;
+}
+
+static int serve_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "ledger", required_argument, NULL, 'l' },
+		{ "listen", required_argument, NULL, 'a' },
+		{ "log-key", required_argument, NULL, 'k' },
+		{ "public", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *ledger_opt = NULL, *listen = "127.0.0.1:8080", *key_path = NULL;
+	int public = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': ledger_opt = optarg; break;
+		case 'a': listen = optarg; break;
+		case 'k': key_path = optarg; break;
+		case 'p': public = 1; break;
+		default: return cli_usage("serve", "unknown option");
+		}
+	}
+	const char *dir = cli_ledger_dir(ledger_opt);
+	if (dir == NULL || optind != argc)
+		return cli_usage("serve", "want --ledger DIR (or GONGBAO_LEDGER)");
+	uint32_t addr;
+	uint16_t port;
+	if (parse_listen(listen, &addr, &port) != 0)
+		return cli_usage("serve", "--listen '%s': want IPV4:PORT", listen);
+	if (!public && (ntohl(addr) >> 24) != 127)
+		return cli_usage("serve", "--listen '%s' is not a loopback address: add --public", listen);
+	return serve(dir, addr, port, key_path);
+}
+
+const struct cli_cmd cli_cmd_serve = {
+	"serve", "serve the ledger over HTTP (entries in, checkpoints, entries and proofs out)",
+	"Usage: gongbao serve [--ledger DIR] [--listen IP:PORT] [--log-key FILE.sec] [--public]\n"
+	"\n"
+	"Serves the ledger over HTTP/1.1 until SIGTERM or SIGINT, which stop accepting\n"
+	"connections, answer what is in flight, commit what is queued and exit 0.\n"
+	"  POST /v1/entries       a signed entry (Content-Type application/msgpack) or a\n"
+	"                         MessagePack array of bin entries (at most 16384, 1 MiB)\n"
+	"                         -> {\"index\": N, \"duplicate\": bool} (an array for a batch)\n"
+	"  GET /v1/checkpoint     the signed checkpoint (needs the log key)\n"
+	"  GET /v1/entries?start=S&end=E   entries [S, E), at most 1000, MessagePack array of bin\n"
+	"  GET /v1/proof/inclusion?index=I&size=N, /v1/proof/consistency?size1=M&size2=N\n"
+	"                         JSON as 'gongbao prove'\n"
+	"  GET /v1/health         {\"size\": N}\n"
+	"Errors: {\"code\": \"GB_...\", \"message\": \"...\"} with 400 (malformed or badly signed),\n"
+	"409 (GB_EIDREUSE, GB_ESTATE), 422 (other rule failures), 413 (too big), 404, 405,\n"
+	"415, 503 (queue full). Entries are answered only after their durable commit;\n"
+	"concurrent posts share commits. One access log line per request on stderr.\n"
+	"\n"
+	"  --listen IP:PORT  IPv4 address (default 127.0.0.1:8080); loopback only unless --public\n"
+	"  --log-key FILE    the log's secret key for checkpoints (default DIR/log.sec if\n"
+	"                    present; passphrase from GONGBAO_PASSPHRASE), loaded once\n",
+	serve_run,
+};
