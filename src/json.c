@@ -362,3 +362,43 @@ json_t *gb_entry_to_json(const gb_entry *e)
 	}
 	return o;
 }
+
+/* A 32-byte hash as a standard base64 JSON string. */
+static json_t *hash_json(const uint8_t h[GB_HASH_BYTES])
+{
+	char buf[sodium_base64_ENCODED_LEN(GB_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	sodium_bin2base64(buf, sizeof buf, h, GB_HASH_BYTES, sodium_base64_VARIANT_ORIGINAL);
+	return json_string(buf);
+}
+
+/* Adds the two hashes and the proof's "hashes" to o; o is freed on failure. */
+static json_t *proof_finish(json_t *o, const char *k1, const uint8_t *h1, const char *k2,
+	const uint8_t *h2, const uint8_t proof[][GB_HASH_BYTES], size_t count)
+{
+	assert(count <= GB_PROOF_MAX);
+	json_t *a = json_array();
+	for (size_t i = 0; a != NULL && i < count; i++)
+		json_array_append_new(a, hash_json(proof[i]));
+	if (o == NULL || a == NULL || json_object_set_new(o, k1, hash_json(h1)) != 0 ||
+	    json_object_set_new(o, k2, hash_json(h2)) != 0 || json_object_set_new(o, "hashes", a) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *gb_proof_inclusion_json(uint64_t index, uint64_t size,
+	const uint8_t leaf_hash[GB_HASH_BYTES], const uint8_t root[GB_HASH_BYTES],
+	const uint8_t proof[][GB_HASH_BYTES], size_t count)
+{
+	json_t *o = json_pack("{s:I, s:I}", "index", (json_int_t)index, "size", (json_int_t)size);
+	return proof_finish(o, "leaf_hash", leaf_hash, "root", root, proof, count);
+}
+
+json_t *gb_proof_consistency_json(uint64_t size1, uint64_t size2,
+	const uint8_t root1[GB_HASH_BYTES], const uint8_t root2[GB_HASH_BYTES],
+	const uint8_t proof[][GB_HASH_BYTES], size_t count)
+{
+	json_t *o = json_pack("{s:I, s:I}", "size1", (json_int_t)size1, "size2", (json_int_t)size2);
+	return proof_finish(o, "root1", root1, "root2", root2, proof, count);
+}

@@ -21,6 +21,7 @@
 
 #include "gongbao/note.h"
 #include "gongbao/server.h"
+#include "gongbao/json.h"
 
 /* One POST's entries and, once done, their answers. */
 struct submission {
@@ -349,22 +350,6 @@ static int arg_u64(struct MHD_Connection *c, const char *name, uint64_t *out)
 	return 0;
 }
 
-static json_t *b64_json(const uint8_t *p, size_t n)
-{
-	char buf[GB_HASH_BYTES * 2 + 8];
-	assert(n <= GB_HASH_BYTES);
-	sodium_bin2base64(buf, sizeof buf, p, n, sodium_base64_VARIANT_ORIGINAL);
-	return json_string(buf);
-}
-
-static json_t *hashes_json(uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES], size_t count)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < count && i < GB_PROOF_MAX; i++)
-		json_array_append_new(a, b64_json(proof[i], GB_HASH_BYTES));
-	return a;
-}
-
 static enum MHD_Result get_inclusion(gb_server *s, struct MHD_Connection *c, struct request *r)
 {
 	uint64_t index, size;
@@ -378,11 +363,8 @@ static enum MHD_Result get_inclusion(gb_server *s, struct MHD_Connection *c, str
 	pthread_mutex_unlock(&s->ledger_mu);
 	if (rc != 0)
 		return reply_error(c, r, gb_server_http_status(rc), rc, err.msg);
-	json_t *o = json_pack("{s:I, s:I}", "index", (json_int_t)index, "size", (json_int_t)size);
-	json_object_set_new(o, "leaf_hash", b64_json(leaf, GB_HASH_BYTES));
-	json_object_set_new(o, "root", b64_json(root, GB_HASH_BYTES));
-	json_object_set_new(o, "hashes", hashes_json(proof, count));
-	return reply_json(c, r, 200, o);
+	json_t *o = gb_proof_inclusion_json(index, size, leaf, root, (const uint8_t (*)[GB_HASH_BYTES])proof, count);
+	return o ? reply_json(c, r, 200, o) : reply_error(c, r, 500, GB_ENOMEM, "out of memory");
 }
 
 static enum MHD_Result get_consistency(gb_server *s, struct MHD_Connection *c, struct request *r)
@@ -398,11 +380,8 @@ static enum MHD_Result get_consistency(gb_server *s, struct MHD_Connection *c, s
 	pthread_mutex_unlock(&s->ledger_mu);
 	if (rc != 0)
 		return reply_error(c, r, gb_server_http_status(rc), rc, err.msg);
-	json_t *o = json_pack("{s:I, s:I}", "size1", (json_int_t)size1, "size2", (json_int_t)size2);
-	json_object_set_new(o, "root1", b64_json(root1, GB_HASH_BYTES));
-	json_object_set_new(o, "root2", b64_json(root2, GB_HASH_BYTES));
-	json_object_set_new(o, "hashes", hashes_json(proof, count));
-	return reply_json(c, r, 200, o);
+	json_t *o = gb_proof_consistency_json(size1, size2, root1, root2, (const uint8_t (*)[GB_HASH_BYTES])proof, count);
+	return o ? reply_json(c, r, 200, o) : reply_error(c, r, 500, GB_ENOMEM, "out of memory");
 }
 
 /* Packs entries [start, end) into sb; ledger_mu held. */

@@ -14,6 +14,7 @@
 #include "gongbao/codec.h"
 #include "gongbao/entry.h"
 #include "gongbao/error.h"
+#include "gongbao/merkle.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,20 @@ json_t *gb_mp_to_json(const uint8_t *p, size_t len);
  * Returns NULL on out of memory. The caller owns the result.
  */
 json_t *gb_entry_to_json(const gb_entry *e);
+
+/*
+ * The JSON form of proofs (spec/PROOFS.md), the one that `gongbao prove`
+ * prints and `gongbao serve` answers; hashes in standard base64:
+ *   {"index", "size", "leaf_hash", "root", "hashes": [...]}
+ *   {"size1", "size2", "root1", "root2", "hashes": [...]}
+ * Returns a new value (the caller owns it), or NULL on out of memory.
+ */
+json_t *gb_proof_inclusion_json(uint64_t index, uint64_t size,
+	const uint8_t leaf_hash[GB_HASH_BYTES], const uint8_t root[GB_HASH_BYTES],
+	const uint8_t proof[][GB_HASH_BYTES], size_t count);
+json_t *gb_proof_consistency_json(uint64_t size1, uint64_t size2,
+	const uint8_t root1[GB_HASH_BYTES], const uint8_t root2[GB_HASH_BYTES],
+	const uint8_t proof[][GB_HASH_BYTES], size_t count);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "gongbao/json.h"
 #include "gongbao/note.h"
 
 static int checkpoint_run(int argc, char **argv)
@@ -76,14 +77,6 @@ const struct cli_cmd cli_cmd_checkpoint = {
 	checkpoint_run,
 };
 
-/* Adds "hashes": [base64...] to o. */
-static void add_hashes(json_t *o, uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES], size_t count)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < count; i++)
-		json_array_append_new(a, cli_json_b64(proof[i], GB_HASH_BYTES));
-	json_object_set_new(o, "hashes", a);
-}
 
 static int prove_inclusion(gb_ledger *l, int argc, char **argv, uint64_t size, gb_err *err)
 {
@@ -97,10 +90,9 @@ static int prove_inclusion(gb_ledger *l, int argc, char **argv, uint64_t size, g
 	int rc = gb_ledger_prove_inclusion(l, index, size, proof, &count, leaf, root, err);
 	if (rc != 0)
 		return rc;
-	json_t *o = json_pack("{s:I, s:I}", "index", (json_int_t)index, "size", (json_int_t)size);
-	json_object_set_new(o, "leaf_hash", cli_json_b64(leaf, GB_HASH_BYTES));
-	json_object_set_new(o, "root", cli_json_b64(root, GB_HASH_BYTES));
-	add_hashes(o, proof, count);
+	json_t *o = gb_proof_inclusion_json(index, size, leaf, root, (const uint8_t (*)[GB_HASH_BYTES])proof, count);
+	if (o == NULL)
+		return gb_err_set(err, GB_ENOMEM, "out of memory");
 	cli_print_json(o, 0);
 	json_decref(o);
 	return 0;
@@ -116,10 +108,9 @@ static int prove_consistency(gb_ledger *l, int argc, char **argv, gb_err *err)
 	int rc = gb_ledger_prove_consistency(l, size1, size2, proof, &count, root1, root2, err);
 	if (rc != 0)
 		return rc;
-	json_t *o = json_pack("{s:I, s:I}", "size1", (json_int_t)size1, "size2", (json_int_t)size2);
-	json_object_set_new(o, "root1", cli_json_b64(root1, GB_HASH_BYTES));
-	json_object_set_new(o, "root2", cli_json_b64(root2, GB_HASH_BYTES));
-	add_hashes(o, proof, count);
+	json_t *o = gb_proof_consistency_json(size1, size2, root1, root2, (const uint8_t (*)[GB_HASH_BYTES])proof, count);
+	if (o == NULL)
+		return gb_err_set(err, GB_ENOMEM, "out of memory");
 	cli_print_json(o, 0);
 	json_decref(o);
 	return 0;
