@@ -54,6 +54,8 @@ static const struct code_text code_texts[] = {
 	{ "GB_ENOTFOUND", "referenced object not found" },
 	{ "GB_ESTATE", "object not in a state that allows this" },
 	{ "GB_EINVARIANT", "ledger invariant would break" },
+	{ "GB_ENET", "network or HTTP failure" },
+	{ "GB_ESPLITVIEW", "log history contradicts a trusted checkpoint" },
 };
 
 _Static_assert(sizeof code_texts / sizeof code_texts[0] == -GB_ERROR_LAST,

@@ -60,7 +60,9 @@ enum gb_error {
 	GB_ENOTFOUND = -36,     /* a referenced policy, claim or participant does not exist */
 	GB_ESTATE = -37,        /* the referenced object is not in a state that allows this */
 	GB_EINVARIANT = -38,    /* a ledger invariant would break (a bug, never user error) */
-	GB_ERROR_LAST = -39     /* one past the last code; not an error */
+	GB_ENET = -39,          /* a network or HTTP failure talking to a server */
+	GB_ESPLITVIEW = -40,    /* a log's history contradicts a checkpoint already trusted */
+	GB_ERROR_LAST = -41     /* one past the last code; not an error */
 };
 
 /* Longest message a gb_err carries, including the terminating NUL. */
