@@ -16,6 +16,7 @@
 #include "gongbao/error.h"
 #include "gongbao/keys.h"
 #include "gongbao/ledger.h"
+#include "gongbao/report.h"
 
 #define CLI_OK 0
 #define CLI_FAIL 1
@@ -105,6 +106,25 @@ json_t *cli_json_b64(const uint8_t *p, size_t n);
  * GB_EUSAGE for anything else (print it with cli_usage).
  */
 int cli_resolve_as_of(gb_ledger *l, const char *s, uint64_t *index, gb_err *err);
+
+/*
+ * Gets the report q asks for (kind, id, undercut parameters) as JSON, as of
+ * --as-of's value `as_of_opt` (NULL: the newest entry): from the ledger
+ * --ledger or GONGBAO_LEDGER names, or with `server_url` from that gongbao
+ * server (the same JSON, spec/API.md). Prints any error for `cmd`; returns
+ * CLI_OK with *out the report (the caller owns it), CLI_FAIL or CLI_USAGE.
+ */
+int cli_report_get(const char *cmd, const char *ledger_opt, const char *server_url, const char *as_of_opt,
+	gb_report_req *q, json_t **out);
+
+/* Prints a report as --json prints it (gb_report_dumps). */
+void cli_print_report(const json_t *report);
+
+/* A report's string member `key`, or "?" if it has none (a server's report may lack it). */
+const char *cli_jstr(const json_t *o, const char *key);
+
+/* A report's integer member `key`, or 0 if it has none. */
+int64_t cli_jint(const json_t *o, const char *key);
 
 /* Prints a JSON value on stdout, compact (one line) or indented. */
 void cli_print_json(const json_t *v, int compact);

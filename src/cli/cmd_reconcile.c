@@ -3,8 +3,9 @@
  * claims, fund part and cash, what each owes each other, and the netting
  * plan, as of an entry or a date (spec/TRANSACTIONS.md section 11).
  *
- * gb_reconcile_run reads balances only, in one gb_ledger_read snapshot;
- * this file prints its result as text (CNY), JSON or CSV (fen).
+ * The report is gb_report_build's JSON (gb_reconcile_run reads balances
+ * only, in one snapshot), from the ledger or from a server; this file
+ * prints it as text (CNY), JSON or CSV (fen), from the JSON alone.
  */
 #include <assert.h>
 #include <getopt.h>
@@ -15,103 +16,42 @@
 
 #include "cli.h"
 #include "gongbao/money.h"
-#include "gongbao/reconcile.h"
 
 enum rec_format { REC_TEXT, REC_JSON, REC_CSV };
 
-/* The figures of gb_reconcile_member, in print order, by name. */
-struct rec_figure {
-	const char *name;
-	size_t offset;
-};
+#define FIGURES_COUNT GB_REPORT_RECONCILE_FIGURES
 
-#define FIG(f) { #f, offsetof(gb_reconcile_member, f) }
-static const struct rec_figure figures[] = {
-	FIG(premium_written_fen), FIG(premium_received_fen), FIG(receivable_fen), FIG(setaside_fen),
-	FIG(fund_part_fen), FIG(claims_paid_fen), FIG(cash_fen), FIG(owed_fen), FIG(owes_fen),
-	FIG(net_fen),
-};
-#define FIGURES_COUNT (sizeof figures / sizeof figures[0])
-
-static int64_t figure(const gb_reconcile_member *m, size_t k)
+/* Figure k of a member object. */
+static int64_t figure(const json_t *m, size_t k)
 {
 	assert(k < FIGURES_COUNT);
-	int64_t v;
-	memcpy(&v, (const char *)m + figures[k].offset, sizeof v);
-	return v;
-}
-
-/* The result (44 KB), filled in the read view. */
-static gb_reconcile result;
-
-static int reconcile_view(const gb_state *st, void *arg)
-{
-	static gb_shares t;
-	gb_err *err = arg;
-	int rc = gb_reconcile_members(st, &t, err);
-	return rc ? rc : gb_reconcile_run(st, &t, &result, err);
-}
-
-static json_t *member_json(const gb_reconcile_member *m)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "id", json_string(m->id));
-	for (size_t k = 0; k < FIGURES_COUNT; k++)
-		json_object_set_new(o, figures[k].name, json_integer(figure(m, k)));
-	return o;
-}
-
-static json_t *payment_json(const char *from, const char *to, int64_t fen)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "from", json_string(from));
-	json_object_set_new(o, "to", json_string(to));
-	json_object_set_new(o, "amount_fen", json_integer(fen));
-	return o;
-}
-
-static void print_json(const gb_reconcile *r, uint64_t as_of)
-{
-	json_t *o = json_object(), *ms = json_array(), *debts = json_array(), *pays = json_array();
-	json_object_set_new(o, "as_of", json_integer((json_int_t)as_of));
-	for (size_t i = 0; i < r->count; i++)
-		json_array_append_new(ms, member_json(&r->m[i]));
-	for (size_t i = 0; i < r->count; i++)
-		for (size_t j = 0; j < r->count; j++)
-			if (r->pair_fen[i][j] > 0)
-				json_array_append_new(debts, payment_json(r->m[i].id, r->m[j].id, r->pair_fen[i][j]));
-	for (size_t k = 0; k < r->payment_count; k++)
-		json_array_append_new(pays, payment_json(r->m[r->payment[k].from].id,
-			r->m[r->payment[k].to].id, r->payment[k].amount_fen));
-	json_object_set_new(o, "members", ms);
-	json_object_set_new(o, "total", member_json(&r->total));
-	json_object_set_new(o, "debts", debts);
-	json_object_set_new(o, "payments", pays);
-	json_object_set_new(o, "paid_total_fen", json_integer(r->paid_total_fen));
-	json_object_set_new(o, "net_total_fen", json_integer(r->net_total_fen));
-	cli_print_json(o, 0);
-	json_decref(o);
+	return cli_jint(m, gb_report_reconcile_figures[k]);
 }
 
 /* Long CSV: one figure a row, so that every part of the report fits one header. */
-static void print_csv(const gb_reconcile *r)
+static void print_csv(const json_t *o)
 {
+	const json_t *ms = json_object_get(o, "members"), *debts = json_object_get(o, "debts"),
+		*pays = json_object_get(o, "payments");
+	size_t n = json_array_size(ms);
 	printf("section,member,other,figure,amount_fen\n");
-	for (size_t i = 0; i <= r->count; i++) {
-		const gb_reconcile_member *m = i < r->count ? &r->m[i] : &r->total;
+	for (size_t i = 0; i <= n; i++) {
+		const json_t *m = i < n ? json_array_get(ms, i) : json_object_get(o, "total");
 		for (size_t k = 0; k < FIGURES_COUNT; k++)
-			printf("%s,%s,,%s,%" PRId64 "\n", i < r->count ? "member" : "total", m->id,
-				figures[k].name, figure(m, k));
+			printf("%s,%s,,%s,%" PRId64 "\n", i < n ? "member" : "total", cli_jstr(m, "id"),
+				gb_report_reconcile_figures[k], figure(m, k));
 	}
-	for (size_t i = 0; i < r->count; i++)
-		for (size_t j = 0; j < r->count; j++)
-			if (r->pair_fen[i][j] > 0)
-				printf("debt,%s,%s,owes_fen,%" PRId64 "\n", r->m[i].id, r->m[j].id,
-					r->pair_fen[i][j]);
-	for (size_t k = 0; k < r->payment_count; k++)
-		printf("payment,%s,%s,pays_fen,%" PRId64 "\n", r->m[r->payment[k].from].id,
-			r->m[r->payment[k].to].id, r->payment[k].amount_fen);
-	printf("check,,,net_total_fen,%" PRId64 "\n", r->net_total_fen);
+	for (size_t i = 0; i < json_array_size(debts); i++) {
+		const json_t *d = json_array_get(debts, i);
+		printf("debt,%s,%s,owes_fen,%" PRId64 "\n", cli_jstr(d, "from"), cli_jstr(d, "to"),
+			cli_jint(d, "amount_fen"));
+	}
+	for (size_t k = 0; k < json_array_size(pays); k++) {
+		const json_t *p = json_array_get(pays, k);
+		printf("payment,%s,%s,pays_fen,%" PRId64 "\n", cli_jstr(p, "from"), cli_jstr(p, "to"),
+			cli_jint(p, "amount_fen"));
+	}
+	printf("check,,,net_total_fen,%" PRId64 "\n", cli_jint(o, "net_total_fen"));
 }
 
 static const char *const headings[FIGURES_COUNT] = {
@@ -119,56 +59,69 @@ static const char *const headings[FIGURES_COUNT] = {
 	"owed to it", "it owes", "net",
 };
 
-static void print_text(const gb_reconcile *r, uint64_t as_of)
+/* The members' table, the total last. */
+static void print_table(const json_t *o)
 {
 	char a[GB_FEN_TEXT_MAX];
-	printf("reconciliation as of entry %" PRIu64 " (CNY; net > 0: owed money)\n\n", as_of);
+	const json_t *ms = json_object_get(o, "members");
+	size_t n = json_array_size(ms);
 	printf("%-16s", "member");
 	for (size_t k = 0; k < FIGURES_COUNT; k++)
 		printf(" %18s", headings[k]);
 	printf("\n");
-	for (size_t i = 0; i <= r->count; i++) {
-		const gb_reconcile_member *m = i < r->count ? &r->m[i] : &r->total;
-		printf("%-16s", m->id);
+	for (size_t i = 0; i <= n; i++) {
+		const json_t *m = i < n ? json_array_get(ms, i) : json_object_get(o, "total");
+		printf("%-16s", cli_jstr(m, "id"));
 		for (size_t k = 0; k < FIGURES_COUNT; k++)
 			printf(" %18s", gb_fen_format_cny(a, figure(m, k)));
 		printf("\n");
 	}
+}
+
+static void print_text(const json_t *o)
+{
+	char a[GB_FEN_TEXT_MAX], b[GB_FEN_TEXT_MAX];
+	const json_t *debts = json_object_get(o, "debts"), *pays = json_object_get(o, "payments");
+	size_t n = json_array_size(pays);
+	printf("reconciliation as of entry %" PRId64 " (CNY; net > 0: owed money)\n\n", cli_jint(o, "as_of"));
+	print_table(o);
 	printf("\nwhat each member owes each other, net of both sides:\n");
-	size_t debts = 0;
-	for (size_t i = 0; i < r->count; i++)
-		for (size_t j = 0; j < r->count; j++)
-			if (r->pair_fen[i][j] > 0) {
-				printf("  %-16s owes %-16s %18s\n", r->m[i].id, r->m[j].id,
-					gb_fen_format_cny(a, r->pair_fen[i][j]));
-				debts++;
-			}
-	if (debts == 0)
+	for (size_t i = 0; i < json_array_size(debts); i++) {
+		const json_t *d = json_array_get(debts, i);
+		printf("  %-16s owes %-16s %18s\n", cli_jstr(d, "from"), cli_jstr(d, "to"),
+			gb_fen_format_cny(a, cli_jint(d, "amount_fen")));
+	}
+	if (json_array_size(debts) == 0)
 		printf("  nothing: every member is even with every other\n");
-	printf("\nnetting plan (%zu payment%s for %zu members):\n", r->payment_count,
-		r->payment_count == 1 ? "" : "s", r->count);
-	for (size_t k = 0; k < r->payment_count; k++)
-		printf("  %-16s pays %-16s %18s\n", r->m[r->payment[k].from].id,
-			r->m[r->payment[k].to].id, gb_fen_format_cny(a, r->payment[k].amount_fen));
-	printf("  paid in all %s; net positions sum to %s\n", gb_fen_format_cny(a, r->paid_total_fen),
-		gb_fen_format_cny((char[GB_FEN_TEXT_MAX]){ 0 }, r->net_total_fen));
+	printf("\nnetting plan (%zu payment%s for %zu members):\n", n, n == 1 ? "" : "s",
+		json_array_size(json_object_get(o, "members")));
+	for (size_t k = 0; k < n; k++) {
+		const json_t *p = json_array_get(pays, k);
+		printf("  %-16s pays %-16s %18s\n", cli_jstr(p, "from"), cli_jstr(p, "to"),
+			gb_fen_format_cny(a, cli_jint(p, "amount_fen")));
+	}
+	printf("  paid in all %s; net positions sum to %s\n", gb_fen_format_cny(a, cli_jint(o, "paid_total_fen")),
+		gb_fen_format_cny(b, cli_jint(o, "net_total_fen")));
 }
 
 static int reconcile_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ledger", required_argument, NULL, 'l' },
+		{ "server", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "as-of", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *ledger_opt = NULL, *as_of_opt = NULL;
+	const char *ledger_opt = NULL, *server_opt = NULL, *as_of_opt = NULL;
 	int format = REC_TEXT, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'l')
 			ledger_opt = optarg;
+		else if (c == 's')
+			server_opt = optarg;
 		else if (c == 'j' || c == 'c') {
 			if (format != REC_TEXT)
 				return cli_usage("reconcile", "--json and --csv exclude each other");
@@ -180,34 +133,24 @@ static int reconcile_run(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage("reconcile", "unexpected argument '%s'", argv[optind]);
-	gb_ledger *l;
-	int rc = cli_open_ledger("reconcile", ledger_opt, 1, &l);
+	gb_report_req q = { .kind = GB_REPORT_RECONCILE };
+	json_t *o;
+	int rc = cli_report_get("reconcile", ledger_opt, server_opt, as_of_opt, &q, &o);
 	if (rc != CLI_OK)
 		return rc;
-	gb_err err = { 0 }, verr = { 0 };
-	uint64_t as_of;
-	rc = cli_resolve_as_of(l, as_of_opt, &as_of, &err);
-	if (rc == GB_EUSAGE) {
-		gb_ledger_close(l);
-		return cli_usage("reconcile", "%s", err.msg);
-	}
-	if (rc == 0 && (rc = gb_ledger_read(l, as_of, reconcile_view, &err, &verr)) != 0 && err.code == 0)
-		err = verr;
-	gb_ledger_close(l);
-	if (rc != 0)
-		return cli_fail(&err);
 	if (format == REC_JSON)
-		print_json(&result, as_of);
+		cli_print_report(o);
 	else if (format == REC_CSV)
-		print_csv(&result);
+		print_csv(o);
 	else
-		print_text(&result, as_of);
+		print_text(o);
+	json_decref(o);
 	return CLI_OK;
 }
 
 const struct cli_cmd cli_cmd_reconcile = {
 	"reconcile", "reconcile the members' books and plan the settlements",
-	"Usage: gongbao reconcile [--ledger DIR] [--as-of INDEX|YYYY-MM-DD] [--json|--csv]\n"
+	"Usage: gongbao reconcile [--ledger DIR | --server URL] [--as-of INDEX|YYYY-MM-DD] [--json|--csv]\n"
 	"\n"
 	"For every member (spec/TRANSACTIONS.md section 11): premium written (its\n"
 	"share, -m/M/premium), premium received (written - receivable), receivable,\n"
@@ -234,6 +177,8 @@ const struct cli_cmd cli_cmd_reconcile = {
 	"  --as-of INDEX       as of entry INDEX (0 .. size-1)\n"
 	"  --as-of YYYY-MM-DD  as of the last entry on or before that UTC day\n"
 	"  --ledger DIR        the ledger (else $GONGBAO_LEDGER)\n"
+	"  --server URL        instead of a ledger, a gongbao server (http://HOST:PORT): the\n"
+	"                      same report from its GET /v1/reconcile, printed the same way\n"
 	"\n"
 	"Errors: an index past the log is GB_ERANGE, a date before the first entry\n"
 	"GB_ENOTFOUND; debts that do not mirror each other are GB_EINVARIANT.\n",

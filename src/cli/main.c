@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "gongbao/report.h"
 
 #define GONGBAO_VERSION "0.1.0"
 
@@ -284,32 +285,16 @@ int main(int argc, char **argv)
 	return CLI_USAGE;
 }
 
-/*
- * Resolves --as-of: an integer is an entry index (< the log's size), a
- * YYYY-MM-DD date the last entry on or before that day. NULL means the
- * newest entry.
- */
+/* Resolves --as-of through gb_report_as_of; a malformed value is GB_EUSAGE. */
 int cli_resolve_as_of(gb_ledger *l, const char *s, uint64_t *index, gb_err *err)
 {
-	uint64_t size;
-	int rc = gb_ledger_size(l, &size, err);
-	if (rc != 0)
-		return rc;
-	assert(size > 0); /* a ledger always holds its charter */
-	if (s == NULL) {
-		*index = size - 1;
-		return 0;
+	assert(err != NULL);
+	int rc = gb_report_as_of(l, s, index, err);
+	if (rc == GB_EINVAL) {
+		gb_err_prefix(err, rc, "--");
+		err->code = rc = GB_EUSAGE;
+	} else if (rc == GB_ERANGE) {
+		gb_err_prefix(err, rc, "--");
 	}
-	unsigned y, m, d;
-	char tail;
-	if (strlen(s) == 10 && sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) == 3 && s[4] == '-' && s[7] == '-') {
-		if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-			return gb_err_set(err, GB_EUSAGE, "--as-of '%s' is not a date", s);
-		return gb_ledger_index_at_date(l, y * 10000 + m * 100 + d, index, err);
-	}
-	if (cli_parse_u64(s, index) != 0)
-		return gb_err_set(err, GB_EUSAGE, "--as-of '%s' is neither an entry index nor a YYYY-MM-DD date", s);
-	if (*index >= size)
-		return gb_err_set(err, GB_ERANGE, "--as-of %s: the log has %" PRIu64 " entries", s, size);
-	return 0;
+	return rc;
 }
