@@ -6,22 +6,27 @@
  */
 #include <assert.h>
 #include <inttypes.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "gongbao/note.h"
-#include "gongbao/server.h"
+#include "gongbao/entry.h"
 #include "gongbao/json.h"
+#include "gongbao/note.h"
+#include "gongbao/report.h"
+#include "gongbao/server.h"
 
 /* One POST's entries and, once done, their answers. */
 struct submission {
@@ -44,11 +49,33 @@ struct gb_server {
 	pthread_cond_t done_cv;          /* submitters wait for answers */
 	struct submission *queue[GB_SERVER_QUEUE_MAX];
 	size_t q_head, q_count;
+	size_t q_max;                    /* the queue's bound, <= GB_SERVER_QUEUE_MAX */
 	int stopping;
 	pthread_t writer;
 	gb_bytes *batch;                 /* the writer's arrays, GB_BATCH_MAX each */
 	gb_append_result *batch_results;
 	struct submission *group[GB_SERVER_QUEUE_MAX]; /* the writer's current group */
+	unsigned request_s;              /* the time limit on receiving a request */
+	pthread_mutex_t conn_mu;         /* guards conns and each conn's fields */
+	pthread_cond_t watch_cv;         /* wakes the watchdog to stop */
+	struct conn *conns;              /* open connections (at most GB_SERVER_CONN_MAX) */
+	int watch_stopping;
+	pthread_t watchdog;
+};
+
+/*
+ * One open connection, for the request time limit: the watchdog shuts down
+ * the socket of a connection that has not received a whole request within
+ * request_s of its start (the accept, or the end of its previous request).
+ * Linked while MHD holds the socket open (NOTIFY_CONNECTION started ..
+ * closed, and MHD closes the socket only after "closed").
+ */
+struct conn {
+	int fd;
+	struct timespec since;           /* when its current request began */
+	int busy;                        /* the request is whole: being answered */
+	int cut;                         /* the watchdog has shut it down */
+	struct conn *prev, *next;
 };
 
 /* Per request: the body, and what the access log prints. */
@@ -61,6 +88,7 @@ struct request {
 	struct timespec start;
 	char method[16];
 	char path[128];
+	struct conn *conn;               /* its connection (NULL if MHD gave none) */
 };
 
 unsigned gb_server_http_status(int code)
@@ -97,7 +125,7 @@ static size_t take_group(gb_server *s, struct submission **group, size_t *entry_
 			break;
 		group[n++] = sub;
 		total += sub->count;
-		s->q_head = (s->q_head + 1) % GB_SERVER_QUEUE_MAX;
+		s->q_head = (s->q_head + 1) % s->q_max;
 		s->q_count--;
 	}
 	*entry_count = total;
@@ -165,11 +193,11 @@ static int submit_and_wait(gb_server *s, struct submission *sub)
 {
 	assert(s != NULL && sub != NULL && sub->count > 0);
 	pthread_mutex_lock(&s->q_mu);
-	if (s->q_count == GB_SERVER_QUEUE_MAX) {
+	if (s->q_count == s->q_max) {
 		pthread_mutex_unlock(&s->q_mu);
 		return GB_ETOOBIG;
 	}
-	s->queue[(s->q_head + s->q_count) % GB_SERVER_QUEUE_MAX] = sub;
+	s->queue[(s->q_head + s->q_count) % s->q_max] = sub;
 	s->q_count++;
 	pthread_cond_signal(&s->q_cv);
 	while (!sub->done)
@@ -295,42 +323,132 @@ static json_t *entry_json(const struct submission *sub, size_t i)
 		sub->results[i].duplicate);
 }
 
+/* 1 if the Content-Type `ct` is the media type `want` (case aside; parameters after ';' allowed). */
+static int media_type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+	if (ct == NULL || strncasecmp(ct, want, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* The longest "entry" string of a JSON post: the base64 of GB_ENTRY_MAX bytes. */
+#define ENTRY_B64_MAX (4 * ((GB_ENTRY_MAX + 2) / 3))
+
+/* Decodes the standard base64 of one entry into a new buffer (*out, *len). */
+static int entry_from_b64(const char *b64, size_t b64_len, uint8_t **out, size_t *len, gb_err *err)
+{
+	const char *end;
+	if (b64_len > ENTRY_B64_MAX)
+		return gb_err_set(err, GB_ETOOBIG, "body: \"entry\" of %zu base64 characters: want at most %d (%d bytes)",
+			b64_len, ENTRY_B64_MAX, GB_ENTRY_MAX);
+	if ((*out = malloc(GB_ENTRY_MAX)) == NULL)
+		return gb_err_set(err, GB_ENOMEM, "out of memory");
+	if (sodium_base642bin(*out, GB_ENTRY_MAX, b64, b64_len, NULL, len, &end,
+		sodium_base64_VARIANT_ORIGINAL) != 0 || end != b64 + b64_len)
+		return gb_err_set(err, GB_EJSON, "body: \"entry\" is not standard base64 (with padding): '%.24s%s'",
+			b64, b64_len > 24 ? "..." : "");
+	if (*len == 0)
+		return gb_err_set(err, GB_EJSON, "body: \"entry\" is empty");
+	return 0;
+}
+
+/*
+ * Unwraps a JSON post, {"entry": "<standard base64 of the entry>"} and
+ * nothing else, into a new buffer (*out, *len; the caller frees *out, also
+ * on failure). GB_EJSON for any other body, GB_ETOOBIG for an entry over
+ * GB_ENTRY_MAX.
+ */
+static int unwrap_json(const uint8_t *body, size_t body_len, uint8_t **out, size_t *len, gb_err *err)
+{
+	json_error_t jerr;
+	const char *key;
+	json_t *v, *o = json_loadb((const char *)body, body_len, JSON_REJECT_DUPLICATES, &jerr);
+	*out = NULL;
+	if (o == NULL)
+		return gb_err_set(err, GB_EJSON, "body: %s at line %d column %d", jerr.text, jerr.line, jerr.column);
+	int rc = json_is_object(o) ? 0 : gb_err_set(err, GB_EJSON, "body: want {\"entry\": \"<base64>\"}, not a JSON %s",
+		json_is_array(o) ? "array" : "scalar");
+	json_object_foreach(o, key, v) {
+		if (rc == 0 && strcmp(key, "entry") != 0)
+			rc = gb_err_set(err, GB_EJSON, "body: unknown key '%.40s': want {\"entry\": \"<base64>\"} only", key);
+	}
+	v = json_object_get(o, "entry");
+	if (rc == 0 && !json_is_string(v))
+		rc = gb_err_set(err, GB_EJSON, "body: want {\"entry\": \"<base64>\"}: %s", v ? "\"entry\" is not a string" :
+			"no \"entry\"");
+	if (rc == 0)
+		rc = entry_from_b64(json_string_value(v), json_string_length(v), out, len, err);
+	json_decref(o);
+	return rc;
+}
+
+/* Queues the submission, waits for its commit and answers it (one entry or a batch). */
+static enum MHD_Result answer_submission(gb_server *s, struct MHD_Connection *c, struct request *r,
+	struct submission *sub, int batch)
+{
+	assert(sub->count > 0);
+	assert(batch || sub->count == 1);
+	enum MHD_Result ret = MHD_NO;
+	sub->results = calloc(sub->count, sizeof *sub->results);
+	sub->codes = calloc(sub->count, sizeof *sub->codes);
+	sub->msgs = calloc(sub->count, sizeof *sub->msgs);
+	if (sub->results && sub->codes && sub->msgs) {
+		if (submit_and_wait(s, sub) != 0)
+			ret = reply_error(c, r, 503, GB_ETOOBIG, "the commit queue is full");
+		else if (!batch)
+			ret = reply_json(c, r, gb_server_http_status(sub->codes[0]), entry_json(sub, 0));
+		else {
+			json_t *a = json_array();
+			for (size_t i = 0; i < sub->count; i++)
+				json_array_append_new(a, entry_json(sub, i));
+			ret = reply_json(c, r, 200, a);
+		}
+	}
+	free(sub->results);
+	free(sub->codes);
+	free(sub->msgs);
+	return ret;
+}
+
+/*
+ * POST /v1/entries: a MessagePack entry or batch (split_body), or one
+ * JSON-wrapped entry (unwrap_json), answered after its commit.
+ */
 static enum MHD_Result post_entries(gb_server *s, struct MHD_Connection *c, struct request *r)
 {
 	gb_err err;
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (ct == NULL || strcmp(ct, "application/msgpack") != 0)
-		return reply_error(c, r, 415, GB_EINVAL, "want Content-Type application/msgpack");
+	int is_json = media_type_is(ct, "application/json"), batch = 0, rc;
+	if (!is_json && !media_type_is(ct, "application/msgpack"))
+		return reply_error(c, r, 415, GB_EINVAL, "want Content-Type application/msgpack or application/json");
 	if (r->too_big)
 		return reply_error(c, r, 413, GB_ETOOBIG, "body over 1048576 bytes");
 	struct submission sub = { 0 };
-	int rc = split_body(r->body, r->body_len, &sub.entries, &sub.count, &err);
-	if (rc != 0) {
-		free(sub.entries);
-		return rc == GB_ENOMEM ? MHD_NO : reply_error(c, r, gb_server_http_status(rc), rc, err.msg);
+	uint8_t *unwrapped = NULL;
+	size_t len = 0;
+	if (is_json) {
+		rc = unwrap_json(r->body, r->body_len, &unwrapped, &len, &err);
+		if (rc == 0 && (sub.entries = calloc(1, sizeof *sub.entries)) == NULL)
+			rc = gb_err_set(&err, GB_ENOMEM, "out of memory");
+		if (rc == 0)
+			sub.entries[0] = (gb_bytes){ unwrapped, len }, sub.count = 1;
+	} else {
+		rc = split_body(r->body, r->body_len, &sub.entries, &sub.count, &err);
+		batch = r->body_len > 0 && ((r->body[0] & 0xf0) == 0x90 || r->body[0] == 0xdc || r->body[0] == 0xdd);
 	}
-	const uint8_t b0 = r->body[0]; /* split_body refused an empty body */
-	int batch = (b0 & 0xf0) == 0x90 || b0 == 0xdc || b0 == 0xdd;
-	sub.results = calloc(sub.count, sizeof *sub.results);
-	sub.codes = calloc(sub.count, sizeof *sub.codes);
-	sub.msgs = calloc(sub.count, sizeof *sub.msgs);
-	enum MHD_Result ret = MHD_NO;
-	if (sub.results && sub.codes && sub.msgs) {
-		if (submit_and_wait(s, &sub) != 0)
-			ret = reply_error(c, r, 503, GB_ETOOBIG, "the commit queue is full");
-		else if (!batch)
-			ret = reply_json(c, r, gb_server_http_status(sub.codes[0]), entry_json(&sub, 0));
-		else {
-			json_t *a = json_array();
-			for (size_t i = 0; i < sub.count; i++)
-				json_array_append_new(a, entry_json(&sub, i));
-			ret = reply_json(c, r, 200, a);
-		}
-	}
+	enum MHD_Result ret;
+	if (rc == GB_ENOMEM)
+		ret = MHD_NO;
+	else if (rc != 0)
+		ret = reply_error(c, r, gb_server_http_status(rc), rc, err.msg);
+	else
+		ret = answer_submission(s, c, r, &sub, batch);
 	free(sub.entries);
-	free(sub.results);
-	free(sub.codes);
-	free(sub.msgs);
+	free(unwrapped);
 	return ret;
 }
 
@@ -350,14 +468,55 @@ static int arg_u64(struct MHD_Connection *c, const char *name, uint64_t *out)
 	return 0;
 }
 
+/* What args_only found: the first argument not allowed, repeated or without a value. */
+struct args_check {
+	const char *const *allowed;      /* NULL-terminated, at most 32 names */
+	uint32_t seen;                   /* bit i: allowed[i] seen */
+	char bad[64];                    /* "" or the offending name */
+	const char *why;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct args_check *a = cls;
+	size_t i = 0;
+	while (a->allowed[i] != NULL && strcmp(a->allowed[i], key) != 0)
+		i++;
+	assert(i < 32);
+	a->why = a->allowed[i] == NULL ? "unknown" : (a->seen >> i) & 1 ? "repeated" : value == NULL ?
+		"without a value" : NULL;
+	if (a->why != NULL) {
+		snprintf(a->bad, sizeof a->bad, "%s", key);
+		return MHD_NO;
+	}
+	a->seen |= (uint32_t)1 << i;
+	return MHD_YES;
+}
+
+/*
+ * 0 if every query argument of c is named in `allowed` (NULL-terminated)
+ * and given once with a value; else GB_EINVAL naming the first that is not.
+ */
+static int args_only(struct MHD_Connection *c, const char *const *allowed, gb_err *err)
+{
+	struct args_check a = { .allowed = allowed };
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &a);
+	if (a.why != NULL)
+		return gb_err_set(err, GB_EINVAL, "query argument '%s' %s here", a.bad, a.why);
+	return 0;
+}
+
 static enum MHD_Result get_inclusion(gb_server *s, struct MHD_Connection *c, struct request *r)
 {
+	static const char *const names[] = { "index", "size", NULL };
 	uint64_t index, size;
+	gb_err err;
+	if (args_only(c, names, &err) != 0)
+		return reply_error(c, r, 400, GB_EINVAL, err.msg);
 	if (arg_u64(c, "index", &index) != 0 || arg_u64(c, "size", &size) != 0)
 		return reply_error(c, r, 400, GB_EINVAL, "want index=I&size=N");
 	uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES], leaf[GB_HASH_BYTES], root[GB_HASH_BYTES];
 	size_t count;
-	gb_err err;
 	pthread_mutex_lock(&s->ledger_mu);
 	int rc = gb_ledger_prove_inclusion(s->ledger, index, size, proof, &count, leaf, root, &err);
 	pthread_mutex_unlock(&s->ledger_mu);
@@ -369,12 +528,15 @@ static enum MHD_Result get_inclusion(gb_server *s, struct MHD_Connection *c, str
 
 static enum MHD_Result get_consistency(gb_server *s, struct MHD_Connection *c, struct request *r)
 {
+	static const char *const names[] = { "size1", "size2", NULL };
 	uint64_t size1, size2;
+	gb_err err;
+	if (args_only(c, names, &err) != 0)
+		return reply_error(c, r, 400, GB_EINVAL, err.msg);
 	if (arg_u64(c, "size1", &size1) != 0 || arg_u64(c, "size2", &size2) != 0)
 		return reply_error(c, r, 400, GB_EINVAL, "want size1=M&size2=N");
 	uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES], root1[GB_HASH_BYTES], root2[GB_HASH_BYTES];
 	size_t count;
-	gb_err err;
 	pthread_mutex_lock(&s->ledger_mu);
 	int rc = gb_ledger_prove_consistency(s->ledger, size1, size2, proof, &count, root1, root2, &err);
 	pthread_mutex_unlock(&s->ledger_mu);
@@ -412,12 +574,15 @@ static int pack_range(gb_server *s, uint64_t start, uint64_t end, msgpack_sbuffe
 
 static enum MHD_Result get_entries(gb_server *s, struct MHD_Connection *c, struct request *r)
 {
+	static const char *const names[] = { "start", "end", NULL };
 	uint64_t start, end;
+	gb_err err;
+	if (args_only(c, names, &err) != 0)
+		return reply_error(c, r, 400, GB_EINVAL, err.msg);
 	if (arg_u64(c, "start", &start) != 0 || arg_u64(c, "end", &end) != 0)
 		return reply_error(c, r, 400, GB_EINVAL, "want start=S&end=E");
 	msgpack_sbuffer sb;
 	msgpack_sbuffer_init(&sb);
-	gb_err err;
 	pthread_mutex_lock(&s->ledger_mu);
 	int rc = pack_range(s, start, end, &sb, &err);
 	pthread_mutex_unlock(&s->ledger_mu);
@@ -460,6 +625,193 @@ static enum MHD_Result get_health(gb_server *s, struct MHD_Connection *c, struct
 	return reply_json(c, r, 200, json_pack("{s:I}", "size", (json_int_t)size));
 }
 
+/* ------------------------------------------------------------- reports */
+
+/* The status of a failed read: 404 what was asked for is not there, 400 a bad request, else 500. */
+static unsigned read_status(int code)
+{
+	switch (code) {
+	case GB_ENOTFOUND:
+		return 404;
+	case GB_EINVAL: case GB_EVALUE: case GB_ERANGE:
+		return 400;
+	default:
+		return 500;
+	}
+}
+
+/* The undercut parameters given as query arguments into p (the rest keep their defaults). */
+static int undercut_args(struct MHD_Connection *c, gb_undercut_params *p, gb_err *err)
+{
+	static const char *const names[4] = { "loss_ratio_bps", "expense_bps", "credibility_k", "member_bps" };
+	int64_t *fields[4] = { &p->loss_ratio_bps, &p->expense_bps, &p->credibility_k, &p->member_bps };
+	for (size_t i = 0; i < 4; i++) {
+		uint64_t v;
+		if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, names[i]) == NULL)
+			continue;
+		if (arg_u64(c, names[i], &v) != 0 || v > INT64_MAX)
+			return gb_err_set(err, GB_EINVAL, "%s: want a decimal integer", names[i]);
+		*fields[i] = (int64_t)v;
+	}
+	return 0;
+}
+
+/* The report a path names ("/v1/member" -> GB_REPORT_MEMBER); -1 if none. */
+static int report_kind(const char *path)
+{
+	if (strncmp(path, "/v1/", 4) != 0)
+		return -1;
+	for (int k = 0; k < GB_REPORT_KINDS; k++)
+		if (strcmp(path + 4, gb_report_kind_name(k)) == 0)
+			return k;
+	return -1;
+}
+
+/* Reads the request's arguments into q; 0 or GB_EINVAL (400). */
+static int report_args(struct MHD_Connection *c, gb_report_req *q, const char **as_of, gb_err *err)
+{
+	static const char *const with_id[] = { "id", "as_of", NULL }, *const plain[] = { "as_of", NULL },
+		*const undercut[] = { "as_of", "loss_ratio_bps", "expense_bps", "credibility_k", "member_bps", NULL };
+	int has_id = gb_report_kind_has_id(q->kind);
+	int rc = args_only(c, q->kind == GB_REPORT_UNDERCUT ? undercut : has_id ? with_id : plain, err);
+	if (rc != 0)
+		return rc;
+	if (has_id && (q->id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id")) == NULL)
+		return gb_err_set(err, GB_EINVAL, "want id=%s", q->kind == GB_REPORT_ACCOUNT ? "NAME" : "ID");
+	gb_undercut_params_default(&q->undercut);
+	if (q->kind == GB_REPORT_UNDERCUT && (rc = undercut_args(c, &q->undercut, err)) != 0)
+		return rc;
+	*as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
+	return *as_of != NULL ? gb_report_as_of_check(*as_of, err) : 0;
+}
+
+/*
+ * GET /v1/member, /v1/policy, ... /v1/undercut: the report gb_report_build
+ * makes, as `gongbao show|reconcile|undercut --json` prints it.
+ */
+static enum MHD_Result get_report(gb_server *s, struct MHD_Connection *c, struct request *r)
+{
+	gb_report_req q = { .kind = report_kind(r->path) };
+	gb_err err = { 0, "" };
+	const char *as_of = NULL;
+	json_t *o = NULL;
+	assert(q.kind >= 0);
+	int rc = report_args(c, &q, &as_of, &err);
+	if (rc != 0)
+		return reply_error(c, r, 400, rc, err.msg);
+	pthread_mutex_lock(&s->ledger_mu);
+	rc = gb_report_as_of(s->ledger, as_of, &q.as_of, &err);
+	if (rc == 0)
+		rc = gb_report_build(s->ledger, &q, &o, &err);
+	pthread_mutex_unlock(&s->ledger_mu);
+	if (rc != 0)
+		return reply_error(c, r, read_status(rc), rc, err.msg);
+	char *text = gb_report_dumps(o);
+	json_decref(o);
+	if (text == NULL)
+		return MHD_NO;
+	return reply(c, r, 200, "application/json", text, strlen(text));
+}
+
+/* ------------------------------------------------------------- watchdog */
+
+/* Milliseconds from a to b. */
+static int64_t elapsed_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (int64_t)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* Tracks each connection from MHD's accept to its close (struct conn). */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+	enum MHD_ConnectionNotificationCode toe)
+{
+	gb_server *s = cls;
+	struct conn *k = *socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		assert(ci != NULL);
+		if ((k = calloc(1, sizeof *k)) == NULL) {
+			shutdown(ci->connect_fd, SHUT_RDWR); /* unwatched, it would have no time limit */
+			return;
+		}
+		k->fd = ci->connect_fd;
+		clock_gettime(CLOCK_MONOTONIC, &k->since);
+		pthread_mutex_lock(&s->conn_mu);
+		k->next = s->conns;
+		if (s->conns != NULL)
+			s->conns->prev = k;
+		s->conns = k;
+		pthread_mutex_unlock(&s->conn_mu);
+		*socket_context = k;
+	} else if (k != NULL) {  /* closed: MHD closes the socket after this returns */
+		pthread_mutex_lock(&s->conn_mu);
+		if (k->prev != NULL)
+			k->prev->next = k->next;
+		else
+			s->conns = k->next;
+		if (k->next != NULL)
+			k->next->prev = k->prev;
+		pthread_mutex_unlock(&s->conn_mu);
+		free(k);
+		*socket_context = NULL;
+	}
+}
+
+/* Marks a connection's request whole (answering it) or done (the next one starts now). */
+static void conn_mark(gb_server *s, struct conn *k, int busy)
+{
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&s->conn_mu);
+	k->busy = busy;
+	if (!busy)
+		clock_gettime(CLOCK_MONOTONIC, &k->since);
+	pthread_mutex_unlock(&s->conn_mu);
+}
+
+/*
+ * The watchdog thread: four times a second, shuts down the socket of every
+ * connection whose request has not arrived whole within request_s of its
+ * start (slow or stalled clients, sending headers or body), so that MHD
+ * closes it. A request being answered is not cut: its answer waits only for
+ * the commit.
+ */
+static void *watchdog_main(void *arg)
+{
+	gb_server *s = arg;
+	const int64_t limit_ms = (int64_t)s->request_s * 1000;
+	pthread_mutex_lock(&s->conn_mu);
+	while (!s->watch_stopping) {
+		struct timespec now, wake;
+		size_t n = 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (struct conn *k = s->conns; k != NULL; k = k->next) {
+			assert(++n <= GB_SERVER_CONN_MAX + 8); /* MHD bounds the connections */
+			if (!k->busy && !k->cut && elapsed_ms(&k->since, &now) >= limit_ms) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->cut = 1;
+			}
+		}
+		wake = now;
+		wake.tv_nsec += 250000000;
+		if (wake.tv_nsec >= 1000000000)
+			wake.tv_sec++, wake.tv_nsec -= 1000000000;
+		pthread_cond_timedwait(&s->watch_cv, &s->conn_mu, &wake);
+	}
+	pthread_mutex_unlock(&s->conn_mu);
+	return NULL;
+}
+
+/* Stops and joins the watchdog. */
+static void watchdog_stop(gb_server *s)
+{
+	pthread_mutex_lock(&s->conn_mu);
+	s->watch_stopping = 1;
+	pthread_cond_signal(&s->watch_cv);
+	pthread_mutex_unlock(&s->conn_mu);
+	pthread_join(s->watchdog, NULL);
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 typedef enum MHD_Result (*handler_fn)(gb_server *, struct MHD_Connection *, struct request *);
@@ -474,6 +826,14 @@ static const struct route {
 	{ "GET", "/v1/proof/inclusion", get_inclusion },
 	{ "GET", "/v1/proof/consistency", get_consistency },
 	{ "GET", "/v1/health", get_health },
+	{ "GET", "/v1/member", get_report },
+	{ "GET", "/v1/policy", get_report },
+	{ "GET", "/v1/claim", get_report },
+	{ "GET", "/v1/fund", get_report },
+	{ "GET", "/v1/account", get_report },
+	{ "GET", "/v1/members", get_report },
+	{ "GET", "/v1/reconcile", get_report },
+	{ "GET", "/v1/undercut", get_report },
 };
 #define ROUTES_COUNT (sizeof routes / sizeof routes[0])
 
@@ -504,6 +864,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		clock_gettime(CLOCK_MONOTONIC, &r->start);
 		snprintf(r->method, sizeof r->method, "%s", method);
 		snprintf(r->path, sizeof r->path, "%s", url);
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		r->conn = ci != NULL ? ci->socket_context : NULL;
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -531,6 +893,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->body = malloc(1); /* an empty body */
 	if (strcmp(method, "POST") == 0 && r->body == NULL && !r->too_big)
 		return MHD_NO;
+	conn_mark(s, r->conn, 1); /* whole: the time limit is met */
 	return dispatch(s, c, r);
 }
 
@@ -538,9 +901,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	enum MHD_RequestTerminationCode toe)
 {
+	gb_server *s = cls;
 	struct request *r = *con_cls;
 	if (r == NULL)
 		return;
+	conn_mark(s, r->conn, 0); /* the connection's next request starts now */
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long ms = (long)(now.tv_sec - r->start.tv_sec) * 1000 + (now.tv_nsec - r->start.tv_nsec) / 1000000;
@@ -561,51 +926,107 @@ static void server_free(gb_server *s)
 	pthread_mutex_destroy(&s->q_mu);
 	pthread_cond_destroy(&s->q_cv);
 	pthread_cond_destroy(&s->done_cv);
+	pthread_mutex_destroy(&s->conn_mu);
+	pthread_cond_destroy(&s->watch_cv);
 	free(s->batch);
 	free(s->batch_results);
 	free(s);
 }
 
-int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, gb_err *err)
+/* Stops and joins the writer (after committing what is queued). */
+static void writer_stop(gb_server *s)
 {
-	assert(cfg != NULL && l != NULL && out != NULL);
-	gb_server *s = calloc(1, sizeof *s);
-	if (s == NULL)
-		return gb_err_set(err, GB_ENOMEM, "server: out of memory");
+	pthread_mutex_lock(&s->q_mu);
+	s->stopping = 1;
+	pthread_cond_signal(&s->q_cv);
+	pthread_mutex_unlock(&s->q_mu);
+	pthread_join(s->writer, NULL);
+}
+
+/* Initialises what s holds besides the threads and the daemon. */
+static int server_init(gb_server *s, const gb_server_config *cfg, gb_ledger *l, gb_err *err)
+{
+	pthread_condattr_t ca;
 	s->ledger = l;
+	s->q_max = cfg->queue_max ? cfg->queue_max : GB_SERVER_QUEUE_MAX;
+	s->request_s = cfg->request_s ? cfg->request_s : GB_SERVER_REQUEST_S;
 	pthread_mutex_init(&s->ledger_mu, NULL);
 	pthread_mutex_init(&s->q_mu, NULL);
 	pthread_cond_init(&s->q_cv, NULL);
 	pthread_cond_init(&s->done_cv, NULL);
+	pthread_mutex_init(&s->conn_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the watchdog's waits */
+	pthread_cond_init(&s->watch_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (cfg->log_key != NULL)
 		s->log_key = *cfg->log_key, s->has_key = 1;
 	s->batch = calloc(GB_BATCH_MAX, sizeof *s->batch);
 	s->batch_results = calloc(GB_BATCH_MAX, sizeof *s->batch_results);
-	if (s->batch == NULL || s->batch_results == NULL) {
-		server_free(s);
+	if (s->batch == NULL || s->batch_results == NULL)
 		return gb_err_set(err, GB_ENOMEM, "server: out of memory");
+	return 0;
+}
+
+/*
+ * Starts libmicrohttpd on the configured address: a thread per connection,
+ * at most GB_SERVER_CONN_MAX of them, the idle timeout, and the callbacks.
+ * An IPv6 :: listens dual-stack (IPv4 clients too); any other IPv6 address
+ * only on IPv6.
+ */
+static int start_daemon(gb_server *s, const gb_server_config *cfg, gb_err *err)
+{
+	static const uint8_t any6[16] = { 0 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->port),
+		.sin_addr = { .s_addr = cfg->addr_be } };
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons(cfg->port) };
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC;
+	char text[INET6_ADDRSTRLEN] = "";
+	memcpy(&sa6.sin6_addr, cfg->addr6, sizeof cfg->addr6);
+	if (cfg->ipv6)
+		flags |= memcmp(cfg->addr6, any6, sizeof any6) == 0 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, cfg->ipv6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)GB_SERVER_CONN_MAX,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GB_SERVER_TIMEOUT_S,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_END);
+	if (s->daemon != NULL)
+		return 0;
+	inet_ntop(cfg->ipv6 ? AF_INET6 : AF_INET, cfg->ipv6 ? (const void *)cfg->addr6 : (const void *)&cfg->addr_be,
+		text, sizeof text);
+	return gb_err_set(err, GB_EIO, cfg->ipv6 ? "server: cannot listen on [%s]:%u" : "server: cannot listen on %s:%u",
+		text, (unsigned)cfg->port);
+}
+
+int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, gb_err *err)
+{
+	assert(cfg != NULL && l != NULL && out != NULL);
+	if (cfg->queue_max > GB_SERVER_QUEUE_MAX)
+		return gb_err_set(err, GB_EINVAL, "server: queue_max %zu over %d", cfg->queue_max, GB_SERVER_QUEUE_MAX);
+	gb_server *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return gb_err_set(err, GB_ENOMEM, "server: out of memory");
+	int rc = server_init(s, cfg, l, err);
+	if (rc != 0) {
+		server_free(s);
+		return rc;
 	}
 	if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
 		server_free(s);
 		return gb_err_set(err, GB_ENOMEM, "server: cannot start the writer thread");
 	}
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->port),
-		.sin_addr = { .s_addr = cfg->addr_be } };
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-		MHD_USE_ITC, cfg->port, NULL, NULL, on_request, s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)GB_SERVER_CONN_MAX,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GB_SERVER_TIMEOUT_S,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_END);
-	if (s->daemon == NULL) {
-		pthread_mutex_lock(&s->q_mu);
-		s->stopping = 1;
-		pthread_cond_signal(&s->q_cv);
-		pthread_mutex_unlock(&s->q_mu);
-		pthread_join(s->writer, NULL);
+	if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
+		writer_stop(s);
 		server_free(s);
-		return gb_err_set(err, GB_EIO, "server: cannot listen on port %u", (unsigned)cfg->port);
+		return gb_err_set(err, GB_ENOMEM, "server: cannot start the watchdog thread");
+	}
+	if ((rc = start_daemon(s, cfg, err)) != 0) {
+		watchdog_stop(s);
+		writer_stop(s);
+		server_free(s);
+		return rc;
 	}
 	*out = s;
 	return 0;
@@ -615,12 +1036,11 @@ void gb_server_stop(gb_server *s)
 {
 	if (s == NULL)
 		return;
-	MHD_quiesce_daemon(s->daemon);  /* no new connections */
+	MHD_socket ls = MHD_quiesce_daemon(s->daemon); /* no new connections */
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);              /* quiescing handed the listening socket to us */
 	MHD_stop_daemon(s->daemon);     /* joins the connection threads: each has its answer */
-	pthread_mutex_lock(&s->q_mu);
-	s->stopping = 1;
-	pthread_cond_signal(&s->q_cv);
-	pthread_mutex_unlock(&s->q_mu);
-	pthread_join(s->writer, NULL);  /* commits whatever is still queued */
+	watchdog_stop(s);               /* after the last connection has closed */
+	writer_stop(s);                 /* commits whatever is still queued */
 	server_free(s);
 }

@@ -46,6 +46,7 @@ extern "C" {
 #define GB_SERVER_RANGE_MAX 1000         /* entries per GET /v1/entries */
 #define GB_SERVER_CONN_MAX 256           /* simultaneous connections */
 #define GB_SERVER_TIMEOUT_S 30           /* idle connection timeout, seconds */
+#define GB_SERVER_REQUEST_S 60           /* to receive a whole request, seconds */
 
 typedef struct gb_server gb_server;
 
@@ -53,12 +54,17 @@ typedef struct gb_server_config {
 	uint32_t addr_be;        /* IPv4 address to listen on, network order */
 	uint16_t port;           /* port, host order */
 	const gb_seckey *log_key; /* for /v1/checkpoint; NULL: 404 there. Copied */
+	int ipv6;                /* 1: listen on addr6 instead of addr_be */
+	uint8_t addr6[16];       /* IPv6 address, network order; :: also takes IPv4 */
+	size_t queue_max;        /* pending submissions, 1..GB_SERVER_QUEUE_MAX; 0: the max */
+	unsigned request_s;      /* time to receive a request; 0: GB_SERVER_REQUEST_S */
 } gb_server_config;
 
 /*
  * Starts serving `l` (which the server uses from its own threads until
  * gb_server_stop; the caller must not use it meanwhile). Returns 0 with *out
- * running, or GB_EIO (cannot listen), GB_ENOMEM.
+ * running, GB_EINVAL for a queue_max over GB_SERVER_QUEUE_MAX, GB_EIO
+ * (cannot listen), or GB_ENOMEM.
  */
 int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, gb_err *err);
 

@@ -12,22 +12,40 @@
 #include "cli.h"
 #include "gongbao/server.h"
 
-/* Parses HOST:PORT (IPv4). Returns 0 or -1. */
-static int parse_listen(const char *s, uint32_t *addr_be, uint16_t *port)
+/*
+ * Parses IPV4:PORT or [IPV6]:PORT into cfg's address and port. Returns 0,
+ * or -1 for anything else (a port outside 1..65535 too).
+ */
+static int parse_listen(const char *s, gb_server_config *cfg)
 {
-	char host[64];
+	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon = strrchr(s, ':');
+	size_t hl = colon != NULL ? (size_t)(colon - s) : 0;
 	uint64_t p;
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
 	struct in_addr a;
-	if (inet_pton(AF_INET, host, &a) != 1 || cli_parse_u64(colon + 1, &p) != 0 || p == 0 || p > 65535)
+	if (colon == NULL || hl >= sizeof host || cli_parse_u64(colon + 1, &p) != 0 || p == 0 || p > 65535)
 		return -1;
-	*addr_be = a.s_addr;
-	*port = (uint16_t)p;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	cfg->port = (uint16_t)p;
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		cfg->ipv6 = 1;
+		return inet_pton(AF_INET6, host + 1, cfg->addr6) == 1 ? 0 : -1;
+	}
+	if (inet_pton(AF_INET, host, &a) != 1)
+		return -1;
+	cfg->addr_be = a.s_addr;
 	return 0;
+}
+
+/* 1 if cfg's address is a loopback one: 127.0.0.0/8, ::1, or ::ffff:127.x.y.z. */
+static int is_loopback(const gb_server_config *cfg)
+{
+	static const uint8_t lo6[16] = { [15] = 1 }, mapped[12] = { [10] = 0xff, [11] = 0xff };
+	if (!cfg->ipv6)
+		return (ntohl(cfg->addr_be) >> 24) == 127;
+	return memcmp(cfg->addr6, lo6, 16) == 0 || (memcmp(cfg->addr6, mapped, 12) == 0 && cfg->addr6[12] == 127);
 }
 
 /* Loads the log key: --log-key, else DIR/log.sec if it exists. 0, 1 (none) or a code. */
@@ -44,7 +62,7 @@ static int load_log_key(const char *dir, const char *path, gb_seckey *key, gb_er
 }
 
 /* Serves until SIGTERM or SIGINT, then stops cleanly. */
-static int serve(const char *dir, uint32_t addr, uint16_t port, const char *key_path)
+static int serve(const char *dir, gb_server_config *cfg, const char *listen, const char *key_path)
 {
 	gb_err err;
 	gb_seckey key;
@@ -62,17 +80,16 @@ static int serve(const char *dir, uint32_t addr, uint16_t port, const char *key_
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server's threads inherit it */
-	gb_server_config cfg = { .addr_be = addr, .port = port, .log_key = rc == 0 ? &key : NULL };
+	cfg->log_key = rc == 0 ? &key : NULL;
 	gb_server *s;
-	rc = gb_server_start(&cfg, l, &s, &err);
+	rc = gb_server_start(cfg, l, &s, &err);
+	cfg->log_key = NULL;
 	gb_seckey_wipe(&key);
 	if (rc != 0) {
 		gb_ledger_close(l);
 		return cli_fail(&err);
 	}
-	char text[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &addr, text, sizeof text);
-	fprintf(stderr, "gongbao serve: listening on http://%s:%u/ (%s)\n", text, (unsigned)port, dir);
+	fprintf(stderr, "gongbao serve: listening on http://%s/ (%s)\n", listen, dir);
 	int sig = 0;
 	sigwait(&set, &sig);
 	fprintf(stderr, "gongbao serve: signal %d: finishing what is queued\n", sig);
@@ -106,13 +123,12 @@ static int serve_run(int argc, char **argv)
 	const char *dir = cli_ledger_dir(ledger_opt);
 	if (dir == NULL || optind != argc)
 		return cli_usage("serve", "want --ledger DIR (or GONGBAO_LEDGER)");
-	uint32_t addr;
-	uint16_t port;
-	if (parse_listen(listen, &addr, &port) != 0)
-		return cli_usage("serve", "--listen '%s': want IPV4:PORT", listen);
-	if (!public && (ntohl(addr) >> 24) != 127)
+	gb_server_config cfg = { 0 };
+	if (parse_listen(listen, &cfg) != 0)
+		return cli_usage("serve", "--listen '%s': want IPV4:PORT or [IPV6]:PORT", listen);
+	if (!public && !is_loopback(&cfg))
 		return cli_usage("serve", "--listen '%s' is not a loopback address: add --public", listen);
-	return serve(dir, addr, port, key_path);
+	return serve(dir, &cfg, listen, key_path);
 }
 
 const struct cli_cmd cli_cmd_serve = {

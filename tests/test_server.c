@@ -1,0 +1,377 @@
+/*
+ * test_server.c: gb_server in this process, spoken to over loopback
+ * sockets in plain HTTP/1.1: the 503 of a full commit queue (the writer
+ * held up by another process's LMDB write transaction on the same ledger),
+ * the time limit on receiving a request (a body or headers trickled),
+ * IPv6 and dual-stack listening, and the configuration's bounds.
+ * The answers' statuses and bodies are compared exactly; no time is.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cu.h"
+#include "gongbao/ledger.h"
+#include "gongbao/server.h"
+#include "gongbao/store.h"
+
+/* The fixture's helpers are static; this suite uses only some of them. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "fixture.h"
+
+#define ANSWER_MAX 65536
+
+/* One HTTP answer. */
+struct answer {
+	int status;                     /* 0: no answer (closed, or not HTTP) */
+	char text[ANSWER_MAX];          /* the whole answer, NUL-terminated */
+	const char *body;               /* into text, after the headers */
+};
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* A ledger of the fixture; its directory into dir (fx_ledger_with names them l1, l2, ...). */
+static gb_ledger *new_ledger(char dir[256])
+{
+	static int made;
+	gb_ledger *l = fx_ledger();
+	snprintf(dir, 256, "%s/l%d", fx_root, ++made);
+	return l;
+}
+
+/* A memo by picc-zs with id "m-<n>", into buf; returns its length. */
+static size_t memo(uint8_t *buf, size_t cap, int n)
+{
+	return fx_sign(buf, cap, FX_PICC, "{\"type\":\"memo\",\"id\":\"m-%d\",\"text\":\"memo %d\"}", n, n);
+}
+
+/* Connects to 127.0.0.1 (AF_INET) or ::1 (AF_INET6) at port; -1 if refused. */
+static int dial(int family, uint16_t port)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct timeval tv = { 30, 0 }; /* no test waits forever on a silent server */
+	a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	int rc = family == AF_INET ? connect(fd, (struct sockaddr *)&a4, sizeof a4) :
+		connect(fd, (struct sockaddr *)&a6, sizeof a6);
+	if (rc != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads the answer on fd until the server closes it, and parses its status. */
+static void read_answer(int fd, struct answer *a)
+{
+	size_t len = 0;
+	ssize_t n;
+	while (len < ANSWER_MAX - 1 && (n = recv(fd, a->text + len, ANSWER_MAX - 1 - len, 0)) > 0)
+		len += (size_t)n;
+	a->text[len] = '\0';
+	a->status = 0;
+	if (strncmp(a->text, "HTTP/1.1 ", 9) == 0)
+		a->status = atoi(a->text + 9);
+	const char *end = strstr(a->text, "\r\n\r\n");
+	a->body = end ? end + 4 : a->text + len;
+}
+
+/* One request with "Connection: close"; fills a. Returns 0, or -1 if the connection failed. */
+static int http(int family, uint16_t port, const char *method, const char *path, const char *ctype,
+	const void *body, size_t len, struct answer *a)
+{
+	char head[512];
+	int fd = dial(family, port);
+	if (fd < 0)
+		return -1;
+	int hl = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+		"Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", method, path, ctype ? ctype : "text/plain", len);
+	int ok = send(fd, head, (size_t)hl, MSG_NOSIGNAL) == hl &&
+		(len == 0 || send(fd, body, len, MSG_NOSIGNAL) == (ssize_t)len);
+	if (ok)
+		read_answer(fd, a);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Starts a server on l with cfg, on the first free port from a per-process base. */
+static gb_server *start(gb_ledger *l, gb_server_config *cfg)
+{
+	gb_server *s = NULL;
+	gb_err err;
+	for (int k = 0; k < 40 && s == NULL; k++) {
+		cfg->port = (uint16_t)(20000 + (getpid() * 7 + k * 131) % 30000);
+		if (gb_server_start(cfg, l, &s, &err) != 0)
+			s = NULL;
+	}
+	CU_ASSERT_FATAL(s != NULL);
+	return s;
+}
+
+/* ------------------------------------------------------ the full queue */
+
+/*
+ * The locker: a child process that, told a ledger directory on `in`, opens
+ * its store, begins a write transaction (LMDB's one writer at a time, across
+ * processes), says 'l' on `out`, and aborts it when it reads 'r'.
+ */
+static void locker_main(int in, int out)
+{
+	char dir[256] = "", c = 'e';
+	ssize_t n = read(in, dir, sizeof dir - 1);
+	gb_store *st = NULL;
+	gb_txn txn = { 0 };
+	gb_err err;
+	if (n > 0 && gb_store_open(dir, 0, 0, &st, &err) == 0 && gb_txn_begin(st, 0, &txn, &err) == 0)
+		c = 'l';
+	if (write(out, &c, 1) != 1 || c != 'l')
+		_exit(1);
+	while (read(in, &c, 1) == 1 && c != 'r')
+		;
+	gb_txn_abort(&txn);
+	gb_store_close(st);
+	_exit(0);
+}
+
+/* One client of the full-queue test: posts its entry, keeps the answer. */
+struct poster {
+	pthread_t thread;
+	uint16_t port;
+	uint8_t entry[4096];
+	size_t len;
+	struct answer a;
+	int done;                       /* read under done_mu */
+};
+static pthread_mutex_t done_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *poster_main(void *arg)
+{
+	struct poster *p = arg;
+	if (http(AF_INET, p->port, "POST", "/v1/entries", "application/msgpack", p->entry, p->len, &p->a) != 0)
+		p->a.status = -1;
+	pthread_mutex_lock(&done_mu);
+	p->done = 1;
+	pthread_mutex_unlock(&done_mu);
+	return NULL;
+}
+
+/* How many posters have their answer, and how many of those are 200. */
+static int posters_done(struct poster *p, int n, int *ok)
+{
+	int done = 0;
+	*ok = 0;
+	pthread_mutex_lock(&done_mu);
+	for (int i = 0; i < n; i++) {
+		done += p[i].done;
+		*ok += p[i].done && p[i].a.status == 200;
+	}
+	pthread_mutex_unlock(&done_mu);
+	return done;
+}
+
+/*
+ * With a queue of one and the writer stuck behind another process's write
+ * transaction, at most two posts are taken (one by the writer, one queued):
+ * of three, at least one is answered 503 GB_ETOOBIG at once, and none 200
+ * until the lock goes. Then the taken ones commit, with distinct indexes,
+ * and the refused one is not in the log.
+ */
+static void test_queue_full_503(void)
+{
+	int to_child[2], from_child[2];
+	char dir[256], c = 0;
+	CU_ASSERT_FATAL(pipe(to_child) == 0 && pipe(from_child) == 0);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		locker_main(to_child[0], from_child[1]);
+	gb_ledger *l = new_ledger(dir);
+	CU_ASSERT_FATAL(write(to_child[1], dir, strlen(dir)) == (ssize_t)strlen(dir));
+	CU_ASSERT_FATAL(read(from_child[0], &c, 1) == 1 && c == 'l');
+	gb_server_config cfg = { .addr_be = htonl(INADDR_LOOPBACK), .queue_max = 1 };
+	gb_server *s = start(l, &cfg);
+	static struct poster p[3];
+	for (int i = 0; i < 3; i++) {
+		p[i] = (struct poster){ .port = cfg.port };
+		p[i].len = memo(p[i].entry, sizeof p[i].entry, 100 + i);
+		CU_ASSERT_FATAL(pthread_create(&p[i].thread, NULL, poster_main, &p[i]) == 0);
+	}
+	int ok = 0, waited = 0;
+	while (posters_done(p, 3, &ok) == 0 && waited++ < 600) /* at most a minute */
+		nap_ms(100);
+	CU_ASSERT(posters_done(p, 3, &ok) >= 1);
+	CU_ASSERT_EQUAL(ok, 0); /* nothing commits while the lock is held */
+	CU_ASSERT_FATAL(write(to_child[1], "r", 1) == 1);
+	int n200 = 0, n503 = 0, index_sum = 0;
+	for (int i = 0; i < 3; i++) {
+		pthread_join(p[i].thread, NULL);
+		if (p[i].a.status == 503) {
+			n503++;
+			CU_ASSERT_STRING_EQUAL(p[i].a.body, "{\"code\":\"GB_ETOOBIG\",\"message\":\"the commit queue is full\"}\n");
+		} else if (p[i].a.status == 200) {
+			n200++;
+			CU_ASSERT_EQUAL(strncmp(p[i].a.body, "{\"index\":", 9), 0);
+			index_sum += atoi(p[i].a.body + 9);
+		}
+	}
+	CU_ASSERT(n503 >= 1);
+	CU_ASSERT(n200 >= 1);
+	CU_ASSERT_EQUAL(n200 + n503, 3);
+	CU_ASSERT_EQUAL(index_sum, n200 == 1 ? 1 : 3); /* indexes 1, or 1 and 2 */
+	gb_server_stop(s);
+	int status;
+	CU_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(fx_log_size(l), (uint64_t)(1 + n200));
+	gb_ledger_close(l);
+	close(to_child[0]), close(to_child[1]), close(from_child[0]), close(from_child[1]);
+}
+
+/* ------------------------------------------------------ the time limit */
+
+/*
+ * Sends `head`, then `trickle` one byte every 50 ms, up to `count` bytes,
+ * until the server closes the connection. Returns how many trickled bytes
+ * went out before the close (count if it never closed); *answered is the
+ * number of answer bytes the server sent (0 when it cut the request).
+ */
+static size_t trickle(uint16_t port, const char *head, char trickle_byte, size_t count, size_t *answered)
+{
+	int fd = dial(AF_INET, port);
+	size_t sent = 0;
+	*answered = 0;
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head));
+	for (; sent < count; sent++) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		char buf[512];
+		if (poll(&pf, 1, 50) > 0) {
+			ssize_t n = recv(fd, buf, sizeof buf, 0);
+			if (n <= 0)
+				break;
+			*answered += (size_t)n;
+		}
+		if (send(fd, &trickle_byte, 1, MSG_NOSIGNAL) != 1)
+			break;
+	}
+	close(fd);
+	return sent;
+}
+
+/*
+ * With a 2 s limit, a client that trickles a 4,000-byte body (200 s at its
+ * pace) or never-ending headers is cut off without an answer; a client
+ * that pauses briefly within the limit, and the next client, are served.
+ */
+static void test_request_time_limit(void)
+{
+	char dir[256], head[256];
+	size_t answered;
+	gb_ledger *l = new_ledger(dir);
+	gb_server_config cfg = { .addr_be = htonl(INADDR_LOOPBACK), .request_s = 2 };
+	gb_server *s = start(l, &cfg);
+
+	snprintf(head, sizeof head, "POST /v1/entries HTTP/1.1\r\nHost: t\r\nContent-Type: application/msgpack\r\n"
+		"Content-Length: 4000\r\n\r\n");
+	size_t sent = trickle(cfg.port, head, 'x', 4000, &answered);
+	CU_ASSERT(sent < 4000);
+	CU_ASSERT_EQUAL(answered, 0);
+
+	sent = trickle(cfg.port, "GET /v1/health HTTP/1.1\r\nHost: t\r\nX-Slow: ", 'a', 4000, &answered);
+	CU_ASSERT(sent < 4000);
+	CU_ASSERT_EQUAL(answered, 0);
+
+	uint8_t e[4096];
+	size_t len = memo(e, sizeof e, 1);
+	int fd = dial(AF_INET, cfg.port);
+	CU_ASSERT_FATAL(fd >= 0);
+	snprintf(head, sizeof head, "POST /v1/entries HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+		"Content-Type: application/msgpack\r\nContent-Length: %zu\r\n\r\n", len);
+	CU_ASSERT(send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head));
+	nap_ms(300);
+	CU_ASSERT(send(fd, e, len, MSG_NOSIGNAL) == (ssize_t)len);
+	static struct answer a;
+	read_answer(fd, &a);
+	close(fd);
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_STRING_EQUAL(a.body, "{\"index\":1,\"duplicate\":false}\n");
+
+	CU_ASSERT_FATAL(http(AF_INET, cfg.port, "GET", "/v1/health", NULL, NULL, 0, &a) == 0);
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_STRING_EQUAL(a.body, "{\"size\":2}\n");
+	gb_server_stop(s);
+	gb_ledger_close(l);
+}
+
+/* ---------------------------------------------------------------- IPv6 */
+
+/* ::1 serves IPv6 only; :: serves IPv6 and IPv4 (dual stack). */
+static void test_ipv6(void)
+{
+	char dir[256];
+	static struct answer a;
+	gb_ledger *l = new_ledger(dir);
+	gb_server_config cfg = { .ipv6 = 1 };
+	CU_ASSERT_FATAL(inet_pton(AF_INET6, "::1", cfg.addr6) == 1);
+	gb_server *s = start(l, &cfg);
+	CU_ASSERT_FATAL(http(AF_INET6, cfg.port, "GET", "/v1/health", NULL, NULL, 0, &a) == 0);
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_STRING_EQUAL(a.body, "{\"size\":1}\n");
+	CU_ASSERT_EQUAL(dial(AF_INET, cfg.port), -1); /* nothing on 127.0.0.1 */
+	gb_server_stop(s);
+
+	memset(cfg.addr6, 0, sizeof cfg.addr6);
+	s = start(l, &cfg);
+	uint8_t e[4096];
+	size_t len = memo(e, sizeof e, 1);
+	CU_ASSERT_FATAL(http(AF_INET, cfg.port, "POST", "/v1/entries", "application/msgpack", e, len, &a) == 0);
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_STRING_EQUAL(a.body, "{\"index\":1,\"duplicate\":false}\n");
+	CU_ASSERT_FATAL(http(AF_INET6, cfg.port, "GET", "/v1/health", NULL, NULL, 0, &a) == 0);
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_STRING_EQUAL(a.body, "{\"size\":2}\n");
+	gb_server_stop(s);
+	gb_ledger_close(l);
+}
+
+/* A queue bound over GB_SERVER_QUEUE_MAX is refused before anything starts. */
+static void test_config_bounds(void)
+{
+	char dir[256];
+	gb_ledger *l = new_ledger(dir);
+	gb_server_config cfg = { .addr_be = htonl(INADDR_LOOPBACK), .port = 1,
+		.queue_max = GB_SERVER_QUEUE_MAX + 1 };
+	gb_server *s = NULL;
+	gb_err err;
+	CU_ASSERT_EQUAL(gb_server_start(&cfg, l, &s, &err), GB_EINVAL);
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_STRING_EQUAL(err.msg, "server: queue_max 4097 over 4096");
+	gb_ledger_close(l);
+}
+
+static void add_tests(CU_pSuite s)
+{
+	CU_add_test(s, "a full commit queue answers 503 GB_ETOOBIG", test_queue_full_503);
+	CU_add_test(s, "requests slower than the time limit are cut", test_request_time_limit);
+	CU_add_test(s, "IPv6 ::1 and dual-stack ::", test_ipv6);
+	CU_add_test(s, "configuration bounds", test_config_bounds);
+}
+
+GB_CUNIT_MAIN("server", add_tests)
