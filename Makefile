@@ -134,8 +134,8 @@ check-coverage: all
 check-undercut: all
 	@sh tests/undercut.sh $(PROG) $(BUILD)/tools/sim
 
-check-serve: all
-	@sh tests/serve.sh $(PROG)
+check-serve: all $(BUILD)/tests/memos
+	@sh tests/serve.sh $(PROG) $(BUILD)/tests/memos $(BUILD)/tools/sim
 
 check-cli: all
 	@sh tests/cli.sh $(PROG)
