@@ -409,6 +409,51 @@ req GET "/v1/undercut?member_bps=0"
 code_is "undercut with member_bps 0" 400 GB_EVALUE
 req GET "/v1/undercut?credibility_k=x"
 code_is "undercut with credibility_k x" 400 GB_EINVAL
+# alike CLI-ARGS...: 'gongbao CLI-ARGS --server URL' prints on stdout exactly what
+# '--ledger S' prints, and exits with the same status and GB_ code.
+alike() {
+	"$GB" "$@" --ledger S >want.out 2>want.err
+	_w=$?
+	"$GB" "$@" --server "$URL" >got.out 2>got.err
+	_g=$?
+	_wc=$(sed -n 's/^gongbao: \(GB_[A-Z]*\):.*/\1/p' want.err)
+	_gc=$(sed -n 's/^gongbao: \(GB_[A-Z]*\):.*/\1/p' got.err)
+	check "--server: 'gongbao $*' prints and exits as with --ledger (exit $_w${_wc:+ $_wc})" \
+		sh -c '[ "$1:$3" = "$2:$4" ] && cmp -s want.out got.out && { [ "$1" != 0 ] || [ -s want.out ]; }' \
+		sh "$_w" "$_g" "$_wc" "$_gc"
+}
+alike reconcile
+alike reconcile --json
+alike reconcile --csv --as-of 150
+alike reconcile --as-of 2026-06-30
+alike undercut
+alike undercut --json
+alike undercut --csv
+alike undercut --limit 3 --member-bps 100 --credibility-k 10 --as-of 2026-09-30
+alike undercut --json --loss-ratio-bps 5000 --expense-bps 500
+alike show member picc-zs
+alike show member taiping-zs --json --as-of 120
+alike show member zs-assoc
+alike show member zs-eb --json
+alike show policy "$POL"
+alike show policy "$POL" --json
+alike show claim "$CLM"
+alike show fund
+alike show fund --json --as-of 2026-06-30
+alike show account m/picc-zs/due_from/cpic-zs
+alike show account m/picc-zs/cash --json
+alike show members
+alike show members --json --as-of 0
+alike show member nobody
+alike show account cash
+alike reconcile --as-of 99999
+alike reconcile --as-of 2025-12-31
+alike undercut --as-of abc
+check "--server and --ledger together: usage, exit 2" \
+	sh -c '"$1" reconcile --ledger S --server "$2" >/dev/null 2>&1; [ $? -eq 2 ]' sh "$GB" "$URL"
+check "--server with no server there: exit 1, GB_ENET" \
+	sh -c '"$1" reconcile --server "http://127.0.0.1:$2" >/dev/null 2>err.txt; [ $? -eq 1 ] && grep -q "^gongbao: GB_ENET: " err.txt' \
+	sh "$GB" "$((PORT + 9))"
 req POST /v1/fund --data-binary x
 check "POST /v1/fund: 405 GB_EINVAL" sh -c '[ "$1" = 405 ] && grep -q "^{\"code\":\"GB_EINVAL\"" body' sh "$CODE"
 down "$SPID2"
