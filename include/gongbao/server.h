@@ -1,21 +1,33 @@
 /*
  * gongbao/server.h: the ledger over HTTP (libmicrohttpd), no rules of its
- * own: every entry goes through gb_ledger_append.
+ * own: every entry goes through gb_ledger_append, every report through
+ * gb_report_build. spec/API.md is the normative description; in short:
  *
- *   POST /v1/entries              one signed entry (application/msgpack), or a
- *                                 batch: a MessagePack array of bin entries
+ *   POST /v1/entries              one signed entry (application/msgpack), a
+ *                                 batch (a MessagePack array of bin entries),
+ *                                 or one entry as application/json
+ *                                 {"entry": "<standard base64>"}
  *   GET  /v1/checkpoint           the signed note (text/plain), needs a log key
  *   GET  /v1/entries?start=S&end=E  entries [S, E) as a MessagePack array of
  *                                 bin, E <= size, at most GB_SERVER_RANGE_MAX
  *   GET  /v1/proof/inclusion?index=I&size=N     JSON as 'gongbao prove'
  *   GET  /v1/proof/consistency?size1=M&size2=N  JSON as 'gongbao prove'
  *   GET  /v1/health               {"size": N}
+ *   GET  /v1/member?id=ID, /v1/policy?id=NO, /v1/claim?id=ID,
+ *        /v1/account?id=NAME, /v1/fund, /v1/members, /v1/reconcile,
+ *        /v1/undercut[?loss_ratio_bps=&expense_bps=&credibility_k=&member_bps=]
+ *                                 each with an optional as_of=INDEX|YYYY-MM-DD:
+ *                                 the bytes 'gongbao show|reconcile|undercut
+ *                                 --json' print (gongbao/report.h); 404
+ *                                 GB_ENOTFOUND for an unknown id, 400 for bad
+ *                                 arguments
  *
  * Group commit: one writer thread takes every pending submission of every
- * connection (a queue of at most GB_SERVER_QUEUE_MAX; 503 when full) and
- * appends them in one gb_ledger_append. If that fails, it appends each entry
- * on its own, so that one bad entry does not fail its neighbours. A request
- * is answered only after the durable commit of its entries.
+ * connection (a queue of at most queue_max, GB_SERVER_QUEUE_MAX by default;
+ * 503 when full) and appends them in one gb_ledger_append. If that fails, it
+ * appends each entry on its own, so that one bad entry does not fail its
+ * neighbours. A request is answered only after the durable commit of its
+ * entries.
  *
  * Answers: one entry: 200 {"index": N, "duplicate": bool} or an error; a
  * batch: 200 with an array holding, per entry, either of those objects.
@@ -24,8 +36,18 @@
  * requests, 409 GB_EIDREUSE and GB_ESTATE (conflicts with the log), 422 the
  * other rule failures (GB_EVALUE, GB_ETIME, GB_ENOTFOUND, ...), 413 a body or
  * batch over its limit, 415 another Content-Type, 404 unknown paths, 405 a
- * wrong method, 503 a full queue or a stopping server, 500 anything else.
- * One access log line per request on stderr: METHOD PATH STATUS BYTES MS.
+ * wrong method, 503 a full queue, 500 anything else.
+ * Reports answer 404 GB_ENOTFOUND, 400 GB_EINVAL, GB_EVALUE or GB_ERANGE,
+ * else 500. Unknown, repeated or valueless query arguments are 400.
+ *
+ * Limits: GB_SERVER_CONN_MAX connections; an idle connection is closed after
+ * GB_SERVER_TIMEOUT_S; a request that has not arrived whole (line, headers,
+ * body) within request_s (GB_SERVER_REQUEST_S by default) of its start, the
+ * accept or the end of the connection's previous request, is cut: a
+ * watchdog thread shuts its connection down, without an answer, however
+ * steadily its bytes trickle in.
+ * One access log line per request on stderr: METHOD PATH STATUS BYTES MS
+ * (STATUS 0: no answer was sent).
  */
 #ifndef GONGBAO_SERVER_H
 #define GONGBAO_SERVER_H

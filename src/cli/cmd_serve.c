@@ -132,26 +132,43 @@ static int serve_run(int argc, char **argv)
 }
 
 const struct cli_cmd cli_cmd_serve = {
-	"serve", "serve the ledger over HTTP (entries in, checkpoints, entries and proofs out)",
-	"Usage: gongbao serve [--ledger DIR] [--listen IP:PORT] [--log-key FILE.sec] [--public]\n"
+	"serve", "serve the ledger over HTTP (entries in; checkpoints, entries, proofs and reports out)",
+	"Usage: gongbao serve [--ledger DIR] [--listen IP:PORT|[IPV6]:PORT] [--log-key FILE.sec] [--public]\n"
 	"\n"
 	"Serves the ledger over HTTP/1.1 until SIGTERM or SIGINT, which stop accepting\n"
 	"connections, answer what is in flight, commit what is queued and exit 0.\n"
-	"  POST /v1/entries       a signed entry (Content-Type application/msgpack) or a\n"
-	"                         MessagePack array of bin entries (at most 16384, 1 MiB)\n"
+	"spec/API.md describes every endpoint exactly.\n"
+	"  POST /v1/entries       a signed entry (Content-Type application/msgpack), a\n"
+	"                         MessagePack array of bin entries (at most 16384, 1 MiB),\n"
+	"                         or one entry as application/json {\"entry\": \"<base64>\"}\n"
 	"                         -> {\"index\": N, \"duplicate\": bool} (an array for a batch)\n"
 	"  GET /v1/checkpoint     the signed checkpoint (needs the log key)\n"
 	"  GET /v1/entries?start=S&end=E   entries [S, E), at most 1000, MessagePack array of bin\n"
 	"  GET /v1/proof/inclusion?index=I&size=N, /v1/proof/consistency?size1=M&size2=N\n"
 	"                         JSON as 'gongbao prove'\n"
 	"  GET /v1/health         {\"size\": N}\n"
-	"Errors: {\"code\": \"GB_...\", \"message\": \"...\"} with 400 (malformed or badly signed),\n"
-	"409 (GB_EIDREUSE, GB_ESTATE), 422 (other rule failures), 413 (too big), 404, 405,\n"
-	"415, 503 (queue full). Entries are answered only after their durable commit;\n"
-	"concurrent posts share commits. One access log line per request on stderr.\n"
+	"  GET /v1/member?id=ID, /v1/policy?id=NO, /v1/claim?id=ID, /v1/account?id=NAME,\n"
+	"      /v1/fund, /v1/members, /v1/reconcile, /v1/undercut (with loss_ratio_bps=,\n"
+	"      expense_bps=, credibility_k=, member_bps=), each with an optional\n"
+	"      as_of=INDEX|YYYY-MM-DD: exactly what 'gongbao show|reconcile|undercut\n"
+	"      --json' print for this ledger (404 unknown id, 400 bad arguments)\n"
+	"Errors: {\"code\": \"GB_...\", \"message\": \"...\"} with 400 (malformed or badly signed,\n"
+	"bad arguments), 409 (GB_EIDREUSE, GB_ESTATE), 422 (other rule failures), 413 (too\n"
+	"big), 404, 405, 415, 503 (queue full). Entries are answered only after their\n"
+	"durable commit; concurrent posts share commits. One access log line per request\n"
+	"on stderr: METHOD PATH STATUS BYTES MS (status 0: closed without an answer).\n"
 	"\n"
-	"  --listen IP:PORT  IPv4 address (default 127.0.0.1:8080); loopback only unless --public\n"
+	"Limits: 256 connections; an idle connection is closed after 30 s; a request\n"
+	"that has not arrived whole (line, headers, body) 60 s after its connection was\n"
+	"accepted or its previous answer sent is cut off without an answer, however\n"
+	"steadily its bytes come; at most 4096 submissions wait for the writer.\n"
+	"\n"
+	"  --listen ADDR:PORT  IPv4 (127.0.0.1:8080, the default) or IPv6 in brackets\n"
+	"                    ([::1]:8080; [::] also takes IPv4 clients). Loopback only\n"
+	"                    (127.0.0.0/8, ::1) unless --public\n"
+	"  --public          allow a non-loopback address\n"
 	"  --log-key FILE    the log's secret key for checkpoints (default DIR/log.sec if\n"
-	"                    present; passphrase from GONGBAO_PASSPHRASE), loaded once\n",
+	"                    present; passphrase from GONGBAO_PASSPHRASE), loaded once\n"
+	"  --ledger DIR      the ledger (else $GONGBAO_LEDGER)\n",
 	serve_run,
 };
