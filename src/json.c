@@ -402,3 +402,20 @@ json_t *gb_proof_consistency_json(uint64_t size1, uint64_t size2,
 	json_t *o = json_pack("{s:I, s:I}", "size1", (json_int_t)size1, "size2", (json_int_t)size2);
 	return proof_finish(o, "root1", root1, "root2", root2, proof, count);
 }
+
+char *gb_json_dumps_line(const json_t *v, size_t flags)
+{
+	assert(v != NULL);
+	char *text = json_dumps(v, flags);
+	if (text == NULL)
+		return NULL;
+	size_t len = strlen(text);
+	char *buf = realloc(text, len + 2);
+	if (buf == NULL) {
+		free(text);
+		return NULL;
+	}
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	return buf;
+}

@@ -500,16 +500,5 @@ int gb_report_build(gb_ledger *l, const gb_report_req *q, json_t **out, gb_err *
 char *gb_report_dumps(const json_t *report)
 {
 	assert(report != NULL);
-	char *text = json_dumps(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (text == NULL)
-		return NULL;
-	size_t len = strlen(text);
-	char *buf = realloc(text, len + 2);
-	if (buf == NULL) {
-		free(text);
-		return NULL;
-	}
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
-	return buf;
+	return gb_json_dumps_line(report, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }

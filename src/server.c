@@ -232,18 +232,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, struct request *r, unsign
 static enum MHD_Result reply_json(struct MHD_Connection *c, struct request *r, unsigned status,
 	json_t *o)
 {
-	char *text = json_dumps(o, JSON_COMPACT);
+	char *text = o != NULL ? gb_json_dumps_line(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (text == NULL)
 		return MHD_NO;
-	size_t len = strlen(text);
-	char *buf = realloc(text, len + 2);
-	if (buf == NULL) {
-		free(text);
-		return MHD_NO;
-	}
-	buf[len] = '\n';
-	return reply(c, r, status, "application/json", buf, len + 1);
+	return reply(c, r, status, "application/json", text, strlen(text));
 }
 
 static json_t *error_json(int code, const char *msg)
@@ -802,14 +795,14 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
-/* Stops and joins the watchdog. */
-static void watchdog_stop(gb_server *s)
+/* Sets *flag under mu, wakes the thread waiting on cv, and joins it. */
+static void thread_stop(pthread_mutex_t *mu, pthread_cond_t *cv, int *flag, pthread_t thread)
 {
-	pthread_mutex_lock(&s->conn_mu);
-	s->watch_stopping = 1;
-	pthread_cond_signal(&s->watch_cv);
-	pthread_mutex_unlock(&s->conn_mu);
-	pthread_join(s->watchdog, NULL);
+	pthread_mutex_lock(mu);
+	*flag = 1;
+	pthread_cond_signal(cv);
+	pthread_mutex_unlock(mu);
+	pthread_join(thread, NULL);
 }
 
 /* ------------------------------------------------------------- dispatch */
@@ -933,16 +926,6 @@ static void server_free(gb_server *s)
 	free(s);
 }
 
-/* Stops and joins the writer (after committing what is queued). */
-static void writer_stop(gb_server *s)
-{
-	pthread_mutex_lock(&s->q_mu);
-	s->stopping = 1;
-	pthread_cond_signal(&s->q_cv);
-	pthread_mutex_unlock(&s->q_mu);
-	pthread_join(s->writer, NULL);
-}
-
 /* Initialises what s holds besides the threads and the daemon. */
 static int server_init(gb_server *s, const gb_server_config *cfg, gb_ledger *l, gb_err *err)
 {
@@ -1018,13 +1001,13 @@ int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, 
 		return gb_err_set(err, GB_ENOMEM, "server: cannot start the writer thread");
 	}
 	if (pthread_create(&s->watchdog, NULL, watchdog_main, s) != 0) {
-		writer_stop(s);
+		thread_stop(&s->q_mu, &s->q_cv, &s->stopping, s->writer);
 		server_free(s);
 		return gb_err_set(err, GB_ENOMEM, "server: cannot start the watchdog thread");
 	}
 	if ((rc = start_daemon(s, cfg, err)) != 0) {
-		watchdog_stop(s);
-		writer_stop(s);
+		thread_stop(&s->conn_mu, &s->watch_cv, &s->watch_stopping, s->watchdog);
+		thread_stop(&s->q_mu, &s->q_cv, &s->stopping, s->writer);
 		server_free(s);
 		return rc;
 	}
@@ -1040,7 +1023,7 @@ void gb_server_stop(gb_server *s)
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);              /* quiescing handed the listening socket to us */
 	MHD_stop_daemon(s->daemon);     /* joins the connection threads: each has its answer */
-	watchdog_stop(s);               /* after the last connection has closed */
-	writer_stop(s);                 /* commits whatever is still queued */
+	thread_stop(&s->conn_mu, &s->watch_cv, &s->watch_stopping, s->watchdog); /* no connection is left */
+	thread_stop(&s->q_mu, &s->q_cv, &s->stopping, s->writer); /* commits whatever is still queued */
 	server_free(s);
 }

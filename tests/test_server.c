@@ -126,6 +126,24 @@ static gb_server *start(gb_ledger *l, gb_server_config *cfg)
 	return s;
 }
 
+/* 1 if GET /v1/health over family answers 200 with exactly the body `want`. */
+static int health_is(int family, uint16_t port, const char *want)
+{
+	static struct answer a;
+	return http(family, port, "GET", "/v1/health", NULL, NULL, 0, &a) == 0 && a.status == 200 &&
+		strcmp(a.body, want) == 0;
+}
+
+/* 1 if POSTing memo n over family answers 200 with exactly the body `want`. */
+static int post_is(int family, uint16_t port, int n, const char *want)
+{
+	static struct answer a;
+	uint8_t e[4096];
+	size_t len = memo(e, sizeof e, n);
+	return http(family, port, "POST", "/v1/entries", "application/msgpack", e, len, &a) == 0 &&
+		a.status == 200 && strcmp(a.body, want) == 0;
+}
+
 /* ------------------------------------------------------ the full queue */
 
 /*
@@ -313,9 +331,7 @@ static void test_request_time_limit(void)
 	CU_ASSERT_EQUAL(a.status, 200);
 	CU_ASSERT_STRING_EQUAL(a.body, "{\"index\":1,\"duplicate\":false}\n");
 
-	CU_ASSERT_FATAL(http(AF_INET, cfg.port, "GET", "/v1/health", NULL, NULL, 0, &a) == 0);
-	CU_ASSERT_EQUAL(a.status, 200);
-	CU_ASSERT_STRING_EQUAL(a.body, "{\"size\":2}\n");
+	CU_ASSERT(health_is(AF_INET, cfg.port, "{\"size\":2}\n"));
 	gb_server_stop(s);
 	gb_ledger_close(l);
 }
@@ -326,27 +342,20 @@ static void test_request_time_limit(void)
 static void test_ipv6(void)
 {
 	char dir[256];
-	static struct answer a;
 	gb_ledger *l = new_ledger(dir);
 	gb_server_config cfg = { .ipv6 = 1 };
 	CU_ASSERT_FATAL(inet_pton(AF_INET6, "::1", cfg.addr6) == 1);
 	gb_server *s = start(l, &cfg);
-	CU_ASSERT_FATAL(http(AF_INET6, cfg.port, "GET", "/v1/health", NULL, NULL, 0, &a) == 0);
-	CU_ASSERT_EQUAL(a.status, 200);
-	CU_ASSERT_STRING_EQUAL(a.body, "{\"size\":1}\n");
+	CU_ASSERT(health_is(AF_INET6, cfg.port, "{\"size\":1}\n"));
 	CU_ASSERT_EQUAL(dial(AF_INET, cfg.port), -1); /* nothing on 127.0.0.1 */
 	gb_server_stop(s);
 
 	memset(cfg.addr6, 0, sizeof cfg.addr6);
 	s = start(l, &cfg);
-	uint8_t e[4096];
-	size_t len = memo(e, sizeof e, 1);
-	CU_ASSERT_FATAL(http(AF_INET, cfg.port, "POST", "/v1/entries", "application/msgpack", e, len, &a) == 0);
-	CU_ASSERT_EQUAL(a.status, 200);
-	CU_ASSERT_STRING_EQUAL(a.body, "{\"index\":1,\"duplicate\":false}\n");
-	CU_ASSERT_FATAL(http(AF_INET6, cfg.port, "GET", "/v1/health", NULL, NULL, 0, &a) == 0);
-	CU_ASSERT_EQUAL(a.status, 200);
-	CU_ASSERT_STRING_EQUAL(a.body, "{\"size\":2}\n");
+	CU_ASSERT(post_is(AF_INET, cfg.port, 1, "{\"index\":1,\"duplicate\":false}\n"));
+	CU_ASSERT(post_is(AF_INET6, cfg.port, 1, "{\"index\":1,\"duplicate\":true}\n"));
+	CU_ASSERT(health_is(AF_INET6, cfg.port, "{\"size\":2}\n"));
+	CU_ASSERT(health_is(AF_INET, cfg.port, "{\"size\":2}\n"));
 	gb_server_stop(s);
 	gb_ledger_close(l);
 }

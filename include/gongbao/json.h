@@ -58,6 +58,13 @@ json_t *gb_proof_consistency_json(uint64_t size1, uint64_t size2,
 	const uint8_t root1[GB_HASH_BYTES], const uint8_t root2[GB_HASH_BYTES],
 	const uint8_t proof[][GB_HASH_BYTES], size_t count);
 
+/*
+ * json_dumps(v, flags) followed by a newline: the text of an answer or a
+ * --json output. Returns a new NUL-terminated string (the caller frees it),
+ * or NULL on out of memory.
+ */
+char *gb_json_dumps_line(const json_t *v, size_t flags);
+
 #ifdef __cplusplus
 }
 #endif
