@@ -257,6 +257,7 @@ check "a damaged mirror-checkpoint: exit 1, GB_ECORRUPT naming the file" \
 
 # C is another log (another key) under the same origin.
 kill -9 $PIDS 2>/dev/null
+for p in $PIDS; do wait "$p" 2>/dev/null; done # their ports are free only once they are gone
 PIDS=
 serve C "$P1"
 run "$GB" mirror --from "$URL" --ledger MF
