@@ -473,6 +473,8 @@ static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char 
 {
 	struct args_check *a = cls;
 	size_t i = 0;
+	if (key == NULL)
+		key = "";
 	while (a->allowed[i] != NULL && strcmp(a->allowed[i], key) != 0)
 		i++;
 	assert(i < 32);
