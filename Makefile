@@ -14,11 +14,12 @@ CC ?= cc
 VERSION = 0.1.0
 
 # Debian packages: to build, to test (interop, fuzz).
-DEPS_BUILD = gcc make pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev libmicrohttpd-dev
+DEPS_BUILD = gcc make pkg-config liblmdb-dev libsodium-dev libmsgpack-dev libjansson-dev libmicrohttpd-dev \
+             libcurl4-openssl-dev
 DEPS_TEST = $(DEPS_BUILD) libcunit1-dev golang-go golang-golang-x-mod-dev clang libclang-rt-14-dev \
             ledger beancount curl
 
-PKGS = lmdb libsodium msgpack jansson libmicrohttpd
+PKGS = lmdb libsodium msgpack jansson libmicrohttpd libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -51,7 +52,7 @@ LIB_A = $(BUILD)/libgongbao.a
 LIB_SO = $(BUILD)/libgongbao.so
 PROG = $(BUILD)/gongbao
 
-.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-reconcile check-audit check-coverage check-undercut check-serve check-cli check-interop \
+.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-reconcile check-audit check-coverage check-undercut check-serve check-mirror check-cli check-interop \
         bench bench-run fuzz install uninstall clean
 
 all: $(LIB_A) $(LIB_SO) $(PROG) $(TOOL_BIN)
@@ -110,6 +111,7 @@ test-run:
 	@$(MAKE) --no-print-directory check-coverage
 	@$(MAKE) --no-print-directory check-undercut
 	@$(MAKE) --no-print-directory check-serve
+	@$(MAKE) --no-print-directory check-mirror
 	@$(MAKE) --no-print-directory check-cli
 	@$(MAKE) --no-print-directory check-interop
 
@@ -136,6 +138,9 @@ check-undercut: all
 
 check-serve: all
 	@sh tests/serve.sh $(PROG)
+
+check-mirror: all
+	@sh tests/mirror.sh $(PROG)
 
 check-cli: all
 	@sh tests/cli.sh $(PROG)

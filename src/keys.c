@@ -2,6 +2,7 @@
  * keys.c: Ed25519 keys, C2SP key names, key ids and verifier keys, and the
  * passphrase-encrypted secret key file (format in spec/KEYS.md).
  */
+#include "gongbao/file.h"
 #include "gongbao/keys.h"
 
 #include <assert.h>
@@ -766,65 +767,6 @@ static int keyfile_format(const gb_seckey *key, const char *pass, size_t pass_le
 	return 0;
 }
 
-/* Writes all of buf to fd. Returns 0 or an errno value. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	assert(fd >= 0);
-	assert(buf != NULL);
-	size_t done = 0;
-	/* Each pass writes at least one byte or returns. */
-	while (done < len) {
-		ssize_t w = write(fd, buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? errno : EIO;
-		done += (size_t)w;
-	}
-	return 0;
-}
-
-/* fsyncs the directory that holds path. Returns 0 or an errno value. */
-static int fsync_parent(const char *path)
-{
-	assert(path != NULL);
-	char copy[PATH_MAX];
-	size_t len = strnlen(path, sizeof copy);
-	assert(len < sizeof copy);
-	memcpy(copy, path, len + 1);
-	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	int e = fsync(fd) != 0 ? errno : 0;
-	close(fd);
-	return e;
-}
-
-/* Creates path (it must not exist) with mode 0600 holding text, durably. */
-static int write_new_file(const char *path, const char *text, size_t len, gb_err *err)
-{
-	assert(path != NULL);
-	assert(text != NULL);
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == EEXIST)
-		return gb_err_set(err, GB_EEXIST, "key file '%s' already exists", path);
-	if (fd < 0)
-		return gb_err_set(err, GB_EIO, "cannot create key file '%s': %s", path, strerror(errno));
-	const char *step = "write";
-	int e = write_all(fd, text, len);
-	if (e == 0 && fsync(fd) != 0)
-		e = errno, step = "fsync";
-	if (close(fd) != 0 && e == 0)
-		e = errno, step = "close";
-	if (e == 0 && (e = fsync_parent(path)) != 0)
-		step = "fsync the directory of";
-	if (e != 0) {
-		unlink(path);
-		return gb_err_set(err, GB_EIO, "cannot %s key file '%s': %s", step, path, strerror(e));
-	}
-	return 0;
-}
-
 int gb_keyfile_write(const char *path, const gb_seckey *key, const char *passphrase,
 	size_t pass_len, gb_err *err)
 {
@@ -841,6 +783,7 @@ int gb_keyfile_write(const char *path, const gb_seckey *key, const char *passphr
 	size_t len = 0;
 	int rc = keyfile_format(key, passphrase, pass_len, text, &len, err);
 	if (rc == 0)
-		rc = write_new_file(path, text, len, err);
+		rc = gb_file_create(path, text, len, 0600, err);
+	sodium_memzero(text, sizeof text);
 	return rc;
 }

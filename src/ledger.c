@@ -40,6 +40,7 @@ struct gb_ledger {
 	int threads;
 	uint64_t clock_s;               /* 0: the system clock */
 	int replay;                     /* 1: no clock at all (gb_ledger_opts.replay) */
+	int no_clock;                   /* replay or mirror: entry times unchecked */
 	gb_merkle_frontier frontier;    /* valid for frontier.size entries */
 	gb_roster roster;               /* the roster in force after the last append */
 	gb_roster verify_roster;        /* read-only copy for the worker threads */
@@ -251,7 +252,7 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 	gb_state state = { &ts, txn_state_get, txn_state_put, NULL };
 	/* Parameters change only with the charter: the batch's copy serves every later entry. */
 	gb_rules_env env = { .roster = &l->roster, .state = &state, .index = *size,
-		.now = l->replay ? 0 : l->clock_s ? l->clock_s : (uint64_t)time(NULL),
+		.now = l->no_clock ? 0 : l->clock_s ? l->clock_s : (uint64_t)time(NULL),
 		.params = l->roster.count ? &l->params : NULL };
 	rc = gb_rules_apply(&env, &it->e, keys, err);
 	if (rc != 0)
@@ -414,6 +415,7 @@ static gb_ledger *ledger_new(const char *dir, const gb_ledger_opts *opts)
 	l->threads = opts && opts->threads > 0 ? opts->threads : online_cores();
 	l->clock_s = opts ? opts->clock_s : 0;
 	l->replay = opts ? opts->replay != 0 : 0;
+	l->no_clock = l->replay || (opts ? opts->mirror != 0 : 0);
 	if (l->threads > THREADS_MAX)
 		l->threads = THREADS_MAX;
 	gb_merkle_frontier_init(&l->frontier);
@@ -708,6 +710,21 @@ int gb_ledger_index_at_date(gb_ledger *l, uint32_t yyyymmdd, uint64_t *index, gb
 		gb_err_set(err, rc, "no entry on or before %08u", (unsigned)yyyymmdd);
 	}
 	gb_txn_abort(&txn);
+	return rc;
+}
+
+int gb_ledger_frontier(gb_ledger *l, gb_merkle_frontier *f, gb_err *err)
+{
+	gb_txn txn;
+	uint64_t size;
+	assert(l != NULL && f != NULL);
+	int rc = gb_txn_begin(l->store, 1, &txn, err);
+	if (rc != 0)
+		return rc;
+	rc = sync_tree(l, &txn, &size, err);
+	gb_txn_abort(&txn);
+	if (rc == 0)
+		*f = l->frontier;
 	return rc;
 }
 

@@ -127,9 +127,9 @@ static int fx_post(gb_ledger *l, gb_err *err, int who, const char *fmt, ...)
 }
 
 /* The same with co-signers: who[0] signs, who[1..n) co-sign. */
-static int fx_post_co(gb_ledger *l, gb_err *err, const int *who, size_t n, const char *fmt, ...)
+static __attribute__((unused)) int fx_post_co(gb_ledger *l, gb_err *err, const int *who, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-static int fx_post_co(gb_ledger *l, gb_err *err, const int *who, size_t n, const char *fmt, ...)
+static __attribute__((unused)) int fx_post_co(gb_ledger *l, gb_err *err, const int *who, size_t n, const char *fmt, ...)
 {
 	static uint8_t buf[GB_ENTRY_MAX];
 	va_list ap;
@@ -255,7 +255,7 @@ static __attribute__((unused)) int64_t fx_balance(gb_ledger *l, const char *acco
 }
 
 /* An integer field of a state map (LLONG_MIN if absent). */
-static long long fx_state_int(gb_ledger *l, const char *key, const char *field)
+static __attribute__((unused)) long long fx_state_int(gb_ledger *l, const char *key, const char *field)
 {
 	json_t *j = fx_state(l, key, UINT64_MAX);
 	long long v = j && json_is_integer(json_object_get(j, field))

@@ -20,6 +20,10 @@
  * roster), the median of several runs; state_versions_1m is that state's
  * size. The result is checked against the balances written.
  *
+ * http_ingest posts pre-signed memos to an in-process server (server.h)
+ * over loopback from HTTP_CLIENTS libcurl clients, and reports the ratio to
+ * the in-process ingest; http_ingest_single posts one entry per request.
+ *
  * GB_BENCH_SCALE (a positive number, default 1) scales every count except
  * the 1M-leaf tree and the 1M-entry state, whose sizes are in the figures'
  * names. Everything is made
@@ -27,24 +31,28 @@
  */
 #include <assert.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <jansson.h>
 #include <sodium.h>
 
 #include "gongbao/audit.h"
 #include "gongbao/books.h"
+#include "gongbao/client.h"
 #include "gongbao/entry.h"
 #include "gongbao/json.h"
 #include "gongbao/ledger.h"
 #include "gongbao/merkle.h"
 #include "gongbao/note.h"
 #include "gongbao/reconcile.h"
+#include "gongbao/server.h"
 #include "gongbao/store.h"
 
 /* Counts at GB_BENCH_SCALE=1, sized for well under a minute on two cores. */
@@ -54,6 +62,8 @@
 #define INGEST_BATCHES 32
 #define CHECKPOINT_COUNT 5000
 #define PROOF_COUNT 50000
+#define HTTP_COUNT 32768            /* entries posted by http_ingest */
+#define HTTP_SINGLE_COUNT 4096      /* entries posted one per request by http_ingest_single */
 
 #define SCALE_MAX 10.0             /* 10 makes 1.3M memos, 670 MB of them */
 #define INGEST_BATCH 4096          /* entries per gb_ledger_append: one durable commit */
@@ -68,6 +78,10 @@
 #define DIR_ENTRIES_MAX 64         /* most files removed from one temporary directory */
 #define PATH_BYTES 256
 #define THREADS_MAX 64
+#define HTTP_CLIENTS 32            /* concurrent HTTP clients */
+#define HTTP_BATCH 64              /* entries per POST in http_ingest */
+#define HTTP_PORT_FIRST 39100      /* ports tried for the bench's server */
+#define HTTP_PORT_TRIES 50
 
 #define CONSORTIUM "zs-bench"
 #define ORIGIN "bench.gongbao.test/zs"
@@ -89,6 +103,7 @@ struct bench {
 	int cores;                 /* online cores */
 	double verify_rate;        /* verify_1core, for the ingest ratio */
 	double verify_all_rate;    /* verify_all_cores */
+	double ingest_rate;        /* ingest, for the HTTP ratio */
 };
 
 static char tmp_root[] = "/tmp/gb-bench-XXXXXX";
@@ -499,6 +514,7 @@ static void bench_ingest(struct bench *b)
 	if (gb_ledger_size(b->ledger, &size, &err) != 0 || size != 1 + b->memo_count)
 		fail("ingest: the ledger does not hold every memo", NULL);
 	double ingest = rate(b->memo_count, t);
+	b->ingest_rate = ingest;
 	fprintf(stderr, "bench: ingested %zu memos in %.3f s, batches of %d\n", b->memo_count, t,
 		INGEST_BATCH);
 	report("ingest", ingest, 0, "entries/s");
@@ -894,6 +910,125 @@ static void bench_prove_consistency(const struct bench *b, gb_txn *txn,
 	report("prove_consistency_1m", rate(count, t), 0, "proofs/s");
 }
 
+/* One HTTP client's share of the posts: entries [from, to), `per` per request. */
+struct http_client {
+	char url[64];
+	const gb_bytes *memos;
+	size_t from, to, per;
+	int failed;
+};
+
+static void *http_client_main(void *arg)
+{
+	struct http_client *h = arg;
+	static __thread gb_append_result results[HTTP_BATCH];
+	static __thread int codes[HTTP_BATCH];
+	static __thread char msgs[HTTP_BATCH][GB_ERR_MSG_MAX];
+	gb_client *c;
+	gb_err err;
+	if (gb_client_open(h->url, &c, &err) != 0) {
+		h->failed = 1;
+		return NULL;
+	}
+	for (size_t i = h->from; i < h->to && !h->failed; i += h->per) {
+		size_t n = h->to - i < h->per ? h->to - i : h->per;
+		if (gb_client_append(c, &h->memos[i], n, results, codes, msgs, &err) != 0) {
+			fprintf(stderr, "bench: error: http client: %s\n", err.msg);
+			h->failed = 1;
+		}
+		for (size_t j = 0; j < n && !h->failed; j++)
+			if (codes[j] != 0 || results[j].duplicate)
+				h->failed = 1;
+	}
+	gb_client_close(c);
+	return NULL;
+}
+
+/* Starts a server on a fresh ledger, on the first free port tried. */
+static gb_server *http_server(const struct bench *b, const char *name, gb_ledger **l, char *url, size_t cap)
+{
+	static uint8_t charter[GB_ENTRY_MAX];
+	size_t len = make_charter(b, charter, sizeof charter);
+	char dir[PATH_BYTES];
+	tmp_path(dir, sizeof dir, name);
+	gb_err err;
+	gb_ledger_opts opts = { .clock_s = (uint64_t)TIME_S };
+	if (gb_ledger_create(dir, ORIGIN, &b->log.pub, charter, len, &opts, l, &err) != 0)
+		fail("http_ingest: creating the ledger", &err);
+	gb_server *s = NULL;
+	for (unsigned i = 0; i < HTTP_PORT_TRIES && s == NULL; i++) {
+		gb_server_config cfg = { .addr_be = htonl(0x7f000001), .port = (uint16_t)(HTTP_PORT_FIRST + i) };
+		if (gb_server_start(&cfg, *l, &s, &err) == 0)
+			snprintf(url, cap, "http://127.0.0.1:%u", (unsigned)cfg.port);
+	}
+	if (s == NULL)
+		fail("http_ingest: no free port for the server", &err);
+	return s;
+}
+
+/* Posts `count` memos through `clients` clients, `per` a request; returns entries/s. */
+static double http_run(const struct bench *b, const char *name, size_t count, size_t per)
+{
+	static struct http_client h[HTTP_CLIENTS];
+	pthread_t th[HTTP_CLIENTS];
+	gb_ledger *l;
+	char url[64];
+	gb_server *s = http_server(b, name, &l, url, sizeof url);
+	size_t share = (count + HTTP_CLIENTS - 1) / HTTP_CLIENTS;
+	/* The server's access log (a line per request, on stderr) is not the bench's. */
+	fflush(stderr);
+	int saved = dup(2), null_fd = open("/dev/null", O_WRONLY);
+	if (saved < 0 || null_fd < 0 || dup2(null_fd, 2) < 0)
+		fail("http_ingest: cannot silence the access log", NULL);
+	close(null_fd);
+	double t0 = now_s();
+	for (size_t i = 0; i < HTTP_CLIENTS; i++) {
+		h[i] = (struct http_client){ .memos = b->memos, .per = per, .from = i * share,
+			.to = (i + 1) * share < count ? (i + 1) * share : count };
+		snprintf(h[i].url, sizeof h[i].url, "%s", url);
+		if (pthread_create(&th[i], NULL, http_client_main, &h[i]) != 0)
+			fail("http_ingest: cannot start a client thread", NULL);
+	}
+	int failed = 0;
+	for (size_t i = 0; i < HTTP_CLIENTS; i++) {
+		pthread_join(th[i], NULL);
+		failed |= h[i].failed;
+	}
+	double t = now_s() - t0;
+	gb_server_stop(s);
+	dup2(saved, 2);
+	close(saved);
+	uint64_t size = 0;
+	gb_err err;
+	if (failed || gb_ledger_size(l, &size, &err) != 0 || size != 1 + count)
+		fail("http_ingest: the server's ledger does not hold every memo posted", NULL);
+	gb_ledger_close(l);
+	fprintf(stderr, "bench: %s: %zu memos by %d clients, %zu per POST, in %.3f s\n", name, count,
+		HTTP_CLIENTS, per, t);
+	return rate(count, t);
+}
+
+/*
+ * http_ingest: pre-signed memos POSTed over loopback by HTTP_CLIENTS
+ * concurrent clients (libcurl), HTTP_BATCH per request, to 'gongbao serve''s
+ * server on a fresh ledger (group commit); its ratio to the in-process
+ * ingest. http_ingest_single: the same with one entry per request, each
+ * answered after its durable commit (the case of members posting by hand).
+ */
+static void bench_http(const struct bench *b)
+{
+	size_t count = scaled(b, HTTP_COUNT), single = scaled(b, HTTP_SINGLE_COUNT);
+	if (count > b->memo_count)
+		count = b->memo_count;
+	if (single > b->memo_count)
+		single = b->memo_count;
+	double batched = http_run(b, "http", count, HTTP_BATCH);
+	report("http_ingest", batched, 0, "entries/s");
+	report("http_clients", HTTP_CLIENTS, 0, "count");
+	report("http_ingest_vs_ingest", batched / b->ingest_rate, 3, "x");
+	report("http_ingest_single", http_run(b, "http-single", single, 1), 0, "entries/s");
+}
+
 /* The tree figures: build, then prove in one read transaction. */
 static void bench_tree(const struct bench *b)
 {
@@ -932,6 +1067,7 @@ int main(void)
 	bench_audit(&b);
 	gb_ledger_close(b.ledger);
 	b.ledger = NULL;
+	bench_http(&b);
 	bench_reconcile(&b);
 	bench_tree(&b);
 	bench_release(&b);

@@ -52,6 +52,12 @@ typedef struct gb_ledger_opts {
 	                         * known; every other check runs. A ledger
 	                         * created for a replay is not synced to disk
 	                         * (GB_STORE_NOSYNC): it is meant to be thrown away */
+	int mirror;             /* 1: a copy of another log (gongbao mirror): entry
+	                         * times are not checked against any clock (the log
+	                         * checked them when it appended them; a mirror
+	                         * catching up later cannot), every other check
+	                         * runs and commits stay durable. For create and
+	                         * open alike */
 } gb_ledger_opts;
 
 /* What happened to one entry of a batch. */
@@ -146,6 +152,13 @@ int gb_ledger_read(gb_ledger *l, uint64_t as_of, int (*fn)(const gb_state *st, v
  * GB_ENOTFOUND if no entry is that old.
  */
 int gb_ledger_index_at_date(gb_ledger *l, uint32_t yyyymmdd, uint64_t *index, gb_err *err);
+
+/*
+ * The right edge of the log's tree as it is now (f->size is the log's
+ * size), for a caller that hashes entries ahead of appending them (the
+ * mirror checks fetched entries against a signed root before it stores them).
+ */
+int gb_ledger_frontier(gb_ledger *l, gb_merkle_frontier *f, gb_err *err);
 
 /* The tree root after the first `size` entries (size <= the log's size). */
 int gb_ledger_root(gb_ledger *l, uint64_t size, uint8_t root[GB_HASH_BYTES],

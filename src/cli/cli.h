@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "gongbao/client.h"
 #include "gongbao/error.h"
 #include "gongbao/keys.h"
 #include "gongbao/ledger.h"
@@ -40,6 +41,7 @@ extern const struct cli_cmd cli_cmd_reconcile, cli_cmd_export;
 extern const struct cli_cmd cli_cmd_coverage;
 extern const struct cli_cmd cli_cmd_audit;
 extern const struct cli_cmd cli_cmd_serve;
+extern const struct cli_cmd cli_cmd_mirror;
 
 /*
  * `gongbao export --bundle FILE [--ledger DIR] (--key LOG.sec | --checkpoint
@@ -88,6 +90,34 @@ gb_ledger_opts cli_ledger_opts(int rdonly);
  * printing any error. Returns CLI_OK, CLI_FAIL or CLI_USAGE (for `cmd`).
  */
 int cli_open_ledger(const char *cmd, const char *opt, int rdonly, gb_ledger **l);
+
+/*
+ * Where a command reads and writes: a local ledger (--ledger DIR or
+ * GONGBAO_LEDGER) or a server (--server URL), exactly one of the two.
+ */
+struct cli_target {
+	gb_ledger *ledger;
+	gb_client *client;
+};
+
+/*
+ * Opens --server `server_opt` if given (with --ledger too: usage error),
+ * else the ledger as cli_open_ledger. Returns CLI_OK, CLI_FAIL or CLI_USAGE.
+ */
+int cli_open_target(const char *cmd, const char *ledger_opt, const char *server_opt, int rdonly,
+	struct cli_target *t);
+
+void cli_close_target(struct cli_target *t);
+
+/* Appends one signed entry to the target (through the server's POST /v1/entries). */
+int cli_target_append(struct cli_target *t, const uint8_t *entry, size_t len, gb_append_result *res,
+	gb_err *err);
+
+/* Copies entry `index` of the target into a new buffer (the caller frees it). */
+int cli_target_get(struct cli_target *t, uint64_t index, uint8_t **p, size_t *len, gb_err *err);
+
+/* The consortium id of the target's charter, into out (GB_ID_MAX + 1 bytes). */
+int cli_target_consortium(struct cli_target *t, char *out, gb_err *err);
 
 /* The clock: GONGBAO_CLOCK if set, else the system's (Unix seconds). */
 uint64_t cli_now(void);

@@ -184,13 +184,12 @@ const struct cli_cmd cli_cmd_init = {
 	init_run,
 };
 
-/* Appends one entry and prints its index (or a JSON result). */
-static int append_and_print(gb_ledger *l, const uint8_t *entry, size_t len, int json)
+/* Appends one entry to the target and prints its index (or a JSON result). */
+static int append_and_print(struct cli_target *t, const uint8_t *entry, size_t len, int json)
 {
 	gb_err err;
-	gb_bytes in = { entry, len };
 	gb_append_result res;
-	if (gb_ledger_append(l, &in, 1, &res, &err) != 0)
+	if (cli_target_append(t, entry, len, &res, &err) != 0)
 		return cli_fail(&err);
 	if (json) {
 		json_t *o = json_pack("{s:I, s:b}", "index", (json_int_t)res.index, "duplicate", res.duplicate);
@@ -212,9 +211,10 @@ static int post_run(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "cosign", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "server", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *ledger_opt = NULL, *key_path = NULL, *cosign[COSIGN_MAX];
+	const char *ledger_opt = NULL, *server_opt = NULL, *key_path = NULL, *cosign[COSIGN_MAX];
 	size_t ncosign = 0;
 	int json = 0, c;
 	optind = 1;
@@ -225,6 +225,8 @@ static int post_run(int argc, char **argv)
 			key_path = optarg;
 		else if (c == 'j')
 			json = 1;
+		else if (c == 's')
+			server_opt = optarg;
 		else if (c == 'c' && ncosign < COSIGN_MAX)
 			cosign[ncosign++] = optarg;
 		else
@@ -232,15 +234,18 @@ static int post_run(int argc, char **argv)
 	}
 	if (key_path == NULL || optind != argc - 1)
 		return cli_usage("post", "want --key FILE.sec and one BODY.json (or - for stdin)");
-	gb_ledger *l;
-	int rc = cli_open_ledger("post", ledger_opt, 0, &l);
+	struct cli_target t;
+	int rc = cli_open_target("post", ledger_opt, server_opt, 0, &t);
 	if (rc != CLI_OK)
 		return rc;
 	static gb_seckey keys[1 + COSIGN_MAX];
 	const gb_seckey *kp[1 + COSIGN_MAX];
 	gb_err err;
+	char consortium[GB_ID_MAX + 1];
 	size_t nkeys = 0;
-	rc = cli_load_key(key_path, &keys[nkeys++], &err);
+	rc = cli_target_consortium(&t, consortium, &err);
+	if (rc == 0)
+		rc = cli_load_key(key_path, &keys[nkeys++], &err);
 	for (size_t i = 0; rc == 0 && i < ncosign; i++)
 		rc = cli_load_key(cosign[i], &keys[nkeys++], &err);
 	for (size_t i = 0; i < nkeys; i++)
@@ -248,18 +253,19 @@ static int post_run(int argc, char **argv)
 	static uint8_t entry[GB_ENTRY_MAX];
 	size_t len = 0;
 	if (rc == 0)
-		rc = build_entry(argv[optind], gb_ledger_roster(l)->consortium, NULL, NULL, kp, nkeys,
+		rc = build_entry(argv[optind], consortium, NULL, NULL, kp, nkeys,
 			entry, sizeof entry, &len, &err);
 	for (size_t i = 0; i < nkeys; i++)
 		gb_seckey_wipe(&keys[i]);
-	rc = rc ? cli_fail(&err) : append_and_print(l, entry, len, json);
-	gb_ledger_close(l);
+	rc = rc ? cli_fail(&err) : append_and_print(&t, entry, len, json);
+	cli_close_target(&t);
 	return rc;
 }
 
 const struct cli_cmd cli_cmd_post = {
 	"post", "sign a JSON body with your key and append it; prints its index",
-	"Usage: gongbao post [--ledger DIR] --key FILE.sec [--cosign FILE.sec ...] [--json] BODY.json|-\n"
+	"Usage: gongbao post [--ledger DIR | --server URL] --key FILE.sec [--cosign FILE.sec ...]\n"
+	"                    [--json] BODY.json|-\n"
 	"\n"
 	"Reads a JSON object (the entry's body), signs it as the key's participant and\n"
 	"appends it. Prints the new entry's index. The body must have a 'type' and an\n"
@@ -270,6 +276,8 @@ const struct cli_cmd cli_cmd_post = {
 	"byte-identical. Numbers must be integers (money in fen). See spec/ENTRY.md.\n"
 	"\n"
 	"  --ledger DIR     the ledger (default: $GONGBAO_LEDGER)\n"
+	"  --server URL     post to a 'gongbao serve' instead (http://HOST:PORT); the\n"
+	"                   index is printed once the server has committed the entry\n"
 	"  --key FILE       the signer's key (passphrase: GONGBAO_PASSPHRASE or terminal)\n"
 	"  --cosign FILE    add a co-signature (repeatable) for types that need one\n"
 	"  --json           print {\"index\": N, \"duplicate\": false} instead\n"
@@ -285,14 +293,17 @@ static int append_run(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "ledger", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "server", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *ledger_opt = NULL;
+	const char *ledger_opt = NULL, *server_opt = NULL;
 	int json = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'l')
 			ledger_opt = optarg;
+		else if (c == 's')
+			server_opt = optarg;
 		else if (c == 'j')
 			json = 1;
 		else
@@ -305,11 +316,11 @@ static int append_run(int argc, char **argv)
 	size_t len;
 	if (cli_read_input(argv[optind], GB_ENTRY_MAX, &entry, &len, &err) != 0)
 		return cli_fail(&err);
-	gb_ledger *l;
-	int rc = cli_open_ledger("append", ledger_opt, 0, &l);
+	struct cli_target t;
+	int rc = cli_open_target("append", ledger_opt, server_opt, 0, &t);
 	if (rc == CLI_OK) {
-		rc = append_and_print(l, entry, len, json);
-		gb_ledger_close(l);
+		rc = append_and_print(&t, entry, len, json);
+		cli_close_target(&t);
 	}
 	free(entry);
 	return rc;
@@ -317,7 +328,7 @@ static int append_run(int argc, char **argv)
 
 const struct cli_cmd cli_cmd_append = {
 	"append", "append an entry that is already signed (bytes as 'get --raw' prints them)",
-	"Usage: gongbao append [--ledger DIR] [--json] ENTRY|-\n"
+	"Usage: gongbao append [--ledger DIR | --server URL] [--json] ENTRY|-\n"
 	"\n"
 	"Appends one signed entry given as its exact MessagePack bytes (spec/ENTRY.md),\n"
 	"for entries signed elsewhere. Every check of 'post' applies: canonical encoding,\n"
@@ -325,6 +336,7 @@ const struct cli_cmd cli_cmd_append = {
 	"Prints the index (or the existing index if the same bytes are already there).\n"
 	"\n"
 	"  --ledger DIR  the ledger (default: $GONGBAO_LEDGER)\n"
+	"  --server URL  append through a 'gongbao serve' instead (http://HOST:PORT)\n"
 	"  --json        print {\"index\": N, \"duplicate\": BOOL}\n",
 	append_run,
 };
@@ -358,14 +370,17 @@ static int get_run(int argc, char **argv)
 		{ "ledger", required_argument, NULL, 'l' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "server", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *ledger_opt = NULL;
+	const char *ledger_opt = NULL, *server_opt = NULL;
 	int raw = 0, json = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'l')
 			ledger_opt = optarg;
+		else if (c == 's')
+			server_opt = optarg;
 		else if (c == 'r')
 			raw = 1;
 		else if (c == 'j')
@@ -378,18 +393,17 @@ static int get_run(int argc, char **argv)
 		return cli_usage("get", "want one INDEX (a non-negative integer)");
 	if (raw && json)
 		return cli_usage("get", "--raw and --json exclude each other");
-	gb_ledger *l;
-	int rc = cli_open_ledger("get", ledger_opt, 1, &l);
+	struct cli_target t;
+	int rc = cli_open_target("get", ledger_opt, server_opt, 1, &t);
 	if (rc != CLI_OK)
 		return rc;
 	gb_err err;
 	uint8_t *p;
 	size_t len;
-	if (gb_ledger_get(l, index, &p, &len, &err) != 0) {
-		gb_ledger_close(l);
+	rc = cli_target_get(&t, index, &p, &len, &err);
+	cli_close_target(&t);
+	if (rc != 0)
 		return cli_fail(&err);
-	}
-	gb_ledger_close(l);
 	if (raw) {
 		rc = fwrite(p, 1, len, stdout) == len ? CLI_OK : CLI_FAIL;
 	} else {
@@ -405,14 +419,17 @@ static int get_run(int argc, char **argv)
 
 const struct cli_cmd cli_cmd_get = {
 	"get", "print one entry: as JSON, or its exact bytes",
-	"Usage: gongbao get [--ledger DIR] INDEX [--raw|--json]\n"
+	"Usage: gongbao get [--ledger DIR | --server URL] INDEX [--raw|--json]\n"
 	"\n"
 	"Prints entry INDEX after checking its bytes against the Merkle tree (a damaged\n"
 	"entry is GB_ECORRUPT, never printed). By default an indented JSON view:\n"
 	"  {\"index\", \"leaf_hash\" (base64), \"body\": {...}, \"sigs\": [{\"signer\", \"keyid\", \"sig\"}]}\n"
 	"  --json   the same view on one line\n"
 	"  --raw    the entry's exact MessagePack bytes (what 'append' takes and the\n"
-	"           Merkle leaf hashes: leaf_hash = SHA-256(0x00 || bytes))\n",
+	"           Merkle leaf hashes: leaf_hash = SHA-256(0x00 || bytes))\n"
+	"  --server URL  read from a 'gongbao serve' (http://HOST:PORT). The server is\n"
+	"           trusted for these bytes; to check them, prove their inclusion\n"
+	"           ('prove inclusion', 'verify inclusion --entry') or run a mirror\n",
 	get_run,
 };
 

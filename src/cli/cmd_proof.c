@@ -16,14 +16,33 @@
 #include "gongbao/json.h"
 #include "gongbao/note.h"
 
+/* checkpoint --server: the note the server serves, as it is. */
+static int checkpoint_from_server(const char *ledger_opt, const char *server_opt)
+{
+	struct cli_target t;
+	int rc = cli_open_target("checkpoint", ledger_opt, server_opt, 1, &t);
+	if (rc != CLI_OK)
+		return rc;
+	static char note[GB_NOTE_MAX + 1];
+	size_t len = 0;
+	gb_err err;
+	rc = gb_client_checkpoint(t.client, note, sizeof note, &len, &err);
+	cli_close_target(&t);
+	if (rc != 0)
+		return cli_fail(&err);
+	fwrite(note, 1, len, stdout);
+	return CLI_OK;
+}
+
 static int checkpoint_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ledger", required_argument, NULL, 'l' },
 		{ "log-key", required_argument, NULL, 'k' },
+		{ "server", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *ledger_opt = NULL, *key_path = NULL;
+	const char *ledger_opt = NULL, *key_path = NULL, *server_opt = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -31,9 +50,14 @@ static int checkpoint_run(int argc, char **argv)
 			ledger_opt = optarg;
 		else if (c == 'k')
 			key_path = optarg;
+		else if (c == 's')
+			server_opt = optarg;
 		else
 			return cli_usage("checkpoint", "unknown option");
 	}
+	if (server_opt != NULL)
+		return key_path || optind != argc ? cli_usage("checkpoint", "--server takes no --log-key and no arguments")
+			: checkpoint_from_server(ledger_opt, server_opt);
 	const char *dir = cli_ledger_dir(ledger_opt);
 	if (dir == NULL || optind != argc)
 		return cli_usage("checkpoint", "want --ledger DIR (or GONGBAO_LEDGER)");
@@ -65,6 +89,7 @@ static int checkpoint_run(int argc, char **argv)
 const struct cli_cmd cli_cmd_checkpoint = {
 	"checkpoint", "print a signed checkpoint (C2SP signed note) of the log as it is now",
 	"Usage: gongbao checkpoint [--ledger DIR] [--log-key FILE.sec]\n"
+	"       gongbao checkpoint --server URL\n"
 	"\n"
 	"Prints the log's current checkpoint, signed with the log key:\n"
 	"  ORIGIN\\nSIZE\\nBASE64(ROOT)\\n\\n\\u2014 KEYNAME BASE64(KEYID || SIGNATURE)\\n\n"
@@ -73,7 +98,9 @@ const struct cli_cmd cli_cmd_checkpoint = {
 	"checkpoint', or Go's golang.org/x/mod/sumdb/note, with no gongbao code.\n"
 	"\n"
 	"  --log-key FILE  the log's secret key (default DIR/log.sec, kept by 'init');\n"
-	"                  passphrase from GONGBAO_PASSPHRASE or the terminal\n",
+	"                  passphrase from GONGBAO_PASSPHRASE or the terminal\n"
+	"  --server URL    print the checkpoint a 'gongbao serve' serves (with any\n"
+	"                  witness cosignatures), unchanged; check it with 'verify'\n",
 	checkpoint_run,
 };
 
@@ -116,20 +143,46 @@ static int prove_consistency(gb_ledger *l, int argc, char **argv, gb_err *err)
 	return 0;
 }
 
+/* prove --server: the server's proof JSON (the same producer as here), printed alike. */
+static int prove_from_server(gb_client *c, int is_incl, char **args, uint64_t size, gb_err *err)
+{
+	uint64_t a, b;
+	char path[128];
+	cli_parse_u64(args[0], &a);
+	if (is_incl && size == 0 && gb_client_size(c, &size, err) != 0)
+		return err->code;
+	if (is_incl)
+		snprintf(path, sizeof path, "/v1/proof/inclusion?index=%llu&size=%llu",
+			(unsigned long long)a, (unsigned long long)size);
+	else if (cli_parse_u64(args[1], &b) == 0)
+		snprintf(path, sizeof path, "/v1/proof/consistency?size1=%llu&size2=%llu",
+			(unsigned long long)a, (unsigned long long)b);
+	json_t *o;
+	int rc = gb_client_get_json(c, path, &o, err);
+	if (rc != 0)
+		return rc;
+	cli_print_json(o, 0);
+	json_decref(o);
+	return 0;
+}
+
 static int prove_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ledger", required_argument, NULL, 'l' },
 		{ "size", required_argument, NULL, 's' },
+		{ "server", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *ledger_opt = NULL;
+	const char *ledger_opt = NULL, *server_opt = NULL;
 	uint64_t size = 0;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'l')
 			ledger_opt = optarg;
+		else if (c == 'S')
+			server_opt = optarg;
 		else if (c == 's' && cli_parse_u64(optarg, &size) == 0 && size > 0)
 			continue;
 		else
@@ -148,13 +201,17 @@ static int prove_run(int argc, char **argv)
 		return cli_usage("prove", "prove inclusion: want one INDEX");
 	if (is_cons && (rest != 2 || cli_parse_u64(args[0], &n) != 0 || cli_parse_u64(args[1], &n) != 0))
 		return cli_usage("prove", "prove consistency: want OLD NEW (tree sizes)");
-	gb_ledger *l;
-	int rc = cli_open_ledger("prove", ledger_opt, 1, &l);
+	struct cli_target t;
+	int rc = cli_open_target("prove", ledger_opt, server_opt, 1, &t);
 	if (rc != CLI_OK)
 		return rc;
 	gb_err err;
-	rc = is_incl ? prove_inclusion(l, rest, args, size, &err) : prove_consistency(l, rest, args, &err);
-	gb_ledger_close(l);
+	if (t.client != NULL)
+		rc = prove_from_server(t.client, is_incl, args, size, &err);
+	else
+		rc = is_incl ? prove_inclusion(t.ledger, rest, args, size, &err)
+			: prove_consistency(t.ledger, rest, args, &err);
+	cli_close_target(&t);
 	if (rc == GB_EUSAGE)
 		return cli_usage("prove", "%s", err.msg);
 	return rc ? cli_fail(&err) : CLI_OK;
@@ -162,8 +219,8 @@ static int prove_run(int argc, char **argv)
 
 const struct cli_cmd cli_cmd_prove = {
 	"prove", "print an inclusion or consistency proof as JSON",
-	"Usage: gongbao prove inclusion [--ledger DIR] INDEX [--size N]\n"
-	"       gongbao prove consistency [--ledger DIR] OLD NEW\n"
+	"Usage: gongbao prove inclusion [--ledger DIR | --server URL] INDEX [--size N]\n"
+	"       gongbao prove consistency [--ledger DIR | --server URL] OLD NEW\n"
 	"\n"
 	"inclusion: proves entry INDEX is in the tree of the first N entries (default:\n"
 	"the whole log). Prints\n"
@@ -172,7 +229,10 @@ const struct cli_cmd cli_cmd_prove = {
 	"entries (0 < OLD <= NEW). Prints\n"
 	"  {\"size1\": OLD, \"size2\": NEW, \"root1\": B64, \"root2\": B64, \"hashes\": [B64, ...]}\n"
 	"Hashes are RFC 9162 (SHA-256, standard base64), in RFC order; check them with\n"
-	"'gongbao verify' or any RFC 9162 verifier (spec/PROOFS.md).\n",
+	"'gongbao verify' or any RFC 9162 verifier (spec/PROOFS.md).\n"
+	"With --server URL the proof comes from a 'gongbao serve' (http://HOST:PORT),\n"
+	"unchecked: a proof proves nothing until 'verify' checks it against a signed\n"
+	"checkpoint.\n",
 	prove_run,
 };
 

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "gongbao/entry.h"
 
 #define GONGBAO_VERSION "0.1.0"
 
@@ -26,6 +27,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_audit,
 	&cli_cmd_reconcile, &cli_cmd_export,
 	&cli_cmd_serve,
+	&cli_cmd_mirror,
 };
 #define COMMANDS_COUNT (sizeof commands / sizeof commands[0])
 
@@ -197,6 +199,86 @@ int cli_open_ledger(const char *cmd, const char *opt, int rdonly, gb_ledger **l)
 	if (gb_ledger_open(dir, &opts, l, &err) != 0)
 		return cli_fail(&err);
 	return CLI_OK;
+}
+
+int cli_open_target(const char *cmd, const char *ledger_opt, const char *server_opt, int rdonly,
+	struct cli_target *t)
+{
+	gb_err err;
+	assert(cmd != NULL && t != NULL);
+	memset(t, 0, sizeof *t);
+	if (server_opt == NULL)
+		return cli_open_ledger(cmd, ledger_opt, rdonly, &t->ledger);
+	if (ledger_opt != NULL)
+		return cli_usage(cmd, "--ledger and --server exclude each other");
+	if (gb_client_open(server_opt, &t->client, &err) != 0)
+		return cli_usage(cmd, "%s", err.msg);
+	return CLI_OK;
+}
+
+void cli_close_target(struct cli_target *t)
+{
+	assert(t != NULL);
+	gb_ledger_close(t->ledger);
+	gb_client_close(t->client);
+	memset(t, 0, sizeof *t);
+}
+
+int cli_target_append(struct cli_target *t, const uint8_t *entry, size_t len, gb_append_result *res,
+	gb_err *err)
+{
+	gb_bytes in = { entry, len };
+	assert(t != NULL && res != NULL);
+	if (t->ledger != NULL)
+		return gb_ledger_append(t->ledger, &in, 1, res, err);
+	int code;
+	char msg[1][GB_ERR_MSG_MAX];
+	int rc = gb_client_append(t->client, &in, 1, res, &code, msg, err);
+	if (rc == 0 && code != 0)
+		rc = gb_err_set(err, code, "server: %s", msg[0]);
+	return rc;
+}
+
+int cli_target_get(struct cli_target *t, uint64_t index, uint8_t **p, size_t *len, gb_err *err)
+{
+	assert(t != NULL && p != NULL && len != NULL);
+	if (t->ledger != NULL)
+		return gb_ledger_get(t->ledger, index, p, len, err);
+	if (index == UINT64_MAX)
+		return gb_err_set(err, GB_ERANGE, "entry %llu: out of range", (unsigned long long)index);
+	uint8_t *buf;
+	gb_bytes e;
+	int rc = gb_client_entries(t->client, index, index + 1, &buf, &e, err);
+	if (rc != 0)
+		return rc;
+	memmove(buf, e.ptr, e.len); /* the entry alone, at the start of its buffer */
+	*p = buf;
+	*len = e.len;
+	return 0;
+}
+
+int cli_target_consortium(struct cli_target *t, char *out, gb_err *err)
+{
+	assert(t != NULL && out != NULL);
+	if (t->ledger != NULL) {
+		snprintf(out, GB_ID_MAX + 1, "%s", gb_ledger_roster(t->ledger)->consortium);
+		return 0;
+	}
+	uint8_t *p;
+	size_t len;
+	gb_entry e;
+	int rc = cli_target_get(t, 0, &p, &len, err);
+	if (rc != 0)
+		return rc;
+	if ((rc = gb_entry_decode(p, len, &e, err)) == 0 && e.consortium.len > GB_ID_MAX)
+		rc = gb_err_set(err, GB_ENET, "%s: the charter's consortium is over %d bytes",
+			gb_client_url(t->client), GB_ID_MAX);
+	if (rc == 0) {
+		memcpy(out, e.consortium.ptr, e.consortium.len);
+		out[e.consortium.len] = '\0';
+	}
+	free(p);
+	return rc;
 }
 
 uint64_t cli_now(void)
