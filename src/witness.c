@@ -6,6 +6,8 @@
  */
 #include "gongbao/witness.h"
 
+#include "gongbao/file.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +46,6 @@ struct wlog {
 
 struct gb_witness {
 	char dir[PATH_MAX];
-	int dir_fd;
 	int lock_fd;
 	gb_seckey key;
 	pthread_mutex_t mu;              /* held from the old-size check to the durable write */
@@ -191,55 +192,21 @@ static int parse_body(const char *body, size_t len, struct add_req *rq, gb_err *
 
 /* ------------------------------------------------------------ state files */
 
-/* Writes all of buf to fd. Returns 0 or an errno value. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	assert(buf != NULL || len == 0);
-	size_t done = 0;
-	/* Each pass writes at least one byte or fails. */
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? errno : EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Replaces DIR/name by buf durably: writes DIR/name.tmp, fsyncs it, renames
- * it over DIR/name and fsyncs DIR. Returns 0 or GB_EIO (the old file, if
- * any, is then intact).
- */
-static int write_durably(gb_witness *w, const char *name, const char *buf, size_t len,
-	gb_err *err)
+/* The path DIR/name of a file of the state directory, into out (PATH_MAX bytes). */
+static const char *file_path(const gb_witness *w, const char *name, char out[PATH_MAX])
 {
 	assert(w != NULL && name != NULL);
-	assert(buf != NULL);
-	char tmp[NAME_MAX + 1];
-	int n = snprintf(tmp, sizeof tmp, "%s.tmp", name);
-	assert(n > 0 && (size_t)n < sizeof tmp);
-	int fd = openat(w->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return gb_err_set(err, GB_EIO, "cannot create '%s/%s': %s", w->dir, tmp, strerror(errno));
-	const char *step = "write";
-	int e = write_all(fd, buf, len);
-	if (e == 0 && fsync(fd) != 0)
-		e = errno, step = "fsync";
-	if (close(fd) != 0 && e == 0)
-		e = errno, step = "close";
-	if (e == 0 && renameat(w->dir_fd, tmp, w->dir_fd, name) != 0)
-		e = errno, step = "rename";
-	if (e != 0) {
-		unlinkat(w->dir_fd, tmp, 0);
-		return gb_err_set(err, GB_EIO, "cannot %s '%s/%s': %s", step, w->dir, tmp, strerror(e));
-	}
-	if (fsync(w->dir_fd) != 0)
-		return gb_err_set(err, GB_EIO, "cannot fsync the state directory '%s': %s", w->dir,
-			strerror(errno));
-	return 0;
+	int n = snprintf(out, PATH_MAX, "%s/%s", w->dir, name);
+	assert(n > 0 && n < PATH_MAX); /* gb_witness_open bounds the directory's length */
+	return out;
+}
+
+/* Replaces DIR/name by buf durably (gb_file_replace). Returns 0 or GB_EIO. */
+static int write_durably(const gb_witness *w, const char *name, const char *buf, size_t len,
+	gb_err *err)
+{
+	char path[PATH_MAX];
+	return gb_file_replace(file_path(w, name, path), buf, len, 0600, err);
 }
 
 /* The line "sha256 HEX\n" of buf[0..len), NUL-terminated. */
@@ -287,43 +254,6 @@ static size_t state_format(const struct wlog *lg, const gb_checkpoint *cp, const
 	len += note_len;
 	append_sum(buf, &len);
 	return len;
-}
-
-/*
- * Reads DIR/name into buf (at most max bytes). Returns 0, 1 if there is no
- * such file, or GB_EIO / GB_ECORRUPT (over max).
- */
-static int read_file(gb_witness *w, const char *name, char *buf, size_t max, size_t *len,
-	gb_err *err)
-{
-	assert(w != NULL && name != NULL);
-	assert(buf != NULL && len != NULL);
-	int fd = openat(w->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT)
-		return 1;
-	if (fd < 0)
-		return gb_err_set(err, GB_EIO, "cannot open '%s/%s': %s", w->dir, name, strerror(errno));
-	size_t got = 0;
-	/* Each pass reads at least one byte, up to max + 1 in all. */
-	for (;;) {
-		ssize_t n = read(fd, buf + got, max + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return gb_err_set(err, GB_EIO, "cannot read '%s/%s': %s", w->dir, name, strerror(e));
-		}
-		got += (size_t)n;
-		if (n == 0 || got == max + 1)
-			break;
-	}
-	close(fd);
-	if (got > max)
-		return gb_err_set(err, GB_ECORRUPT, "witness state file '%s/%s' is over %zu bytes",
-			w->dir, name, max);
-	*len = got;
-	return 0;
 }
 
 /* A reader over a state file's bytes. */
@@ -430,15 +360,16 @@ static int state_parse(const gb_witness *w, struct wlog *lg, const char *buf, si
 static int state_load(gb_witness *w, struct wlog *lg, gb_err *err)
 {
 	assert(w != NULL && lg != NULL);
-	char *buf = malloc(STATE_FILE_MAX + 1);
-	if (buf == NULL)
-		return gb_err_set(err, GB_ENOMEM, "out of memory reading the witness state");
+	char path[PATH_MAX];
+	uint8_t *buf = NULL;
 	size_t len = 0;
-	int rc = read_file(w, lg->file, buf, STATE_FILE_MAX, &len, err);
+	int rc = gb_file_read(file_path(w, lg->file, path), STATE_FILE_MAX, &buf, &len, err);
+	if (rc == GB_ENOTFOUND)
+		return 0; /* never cosigned for this log */
+	if (rc == GB_ETOOBIG)
+		return corrupt(err, w, lg, "it is over the size limit of a state file");
 	if (rc == 0)
-		rc = state_parse(w, lg, buf, len, err);
-	else if (rc == 1)
-		rc = 0; /* never cosigned for this log */
+		rc = state_parse(w, lg, (const char *)buf, len, err);
 	free(buf);
 	return rc;
 }
@@ -528,7 +459,8 @@ static int split_view(gb_witness *w, struct wlog *lg, const gb_checkpoint *cp, c
 	const char *kept = "kept in";
 	gb_err werr = { 0, "" };
 	char *buf = NULL;
-	if (faccessat(w->dir_fd, name, F_OK, 0) == 0) {
+	char path[PATH_MAX];
+	if (access(file_path(w, name, path), F_OK) == 0) {
 		kept = "already kept in";
 	} else if (w->evidence_count >= GB_WITNESS_EVIDENCE_MAX) {
 		kept = "NOT kept (limit of evidence files reached), would be";
@@ -710,17 +642,17 @@ static int check_config(const gb_seckey *key, const gb_witness_log *logs, size_t
 static int open_dir(gb_witness *w, const char *dir, gb_err *err)
 {
 	assert(w != NULL && dir != NULL);
-	if (strlen(dir) >= sizeof w->dir)
-		return gb_err_set(err, GB_EINVAL, "state directory path is over %zu bytes", sizeof w->dir - 1);
+	/* Room for "/", a 64-digit name, ".splitview.", 16 digits and ".tmp". */
+	if (strlen(dir) >= sizeof w->dir - 100)
+		return gb_err_set(err, GB_EINVAL, "state directory path is over %zu bytes",
+			sizeof w->dir - 101);
 	snprintf(w->dir, sizeof w->dir, "%s", dir);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return gb_err_set(err, GB_EIO, "cannot make the state directory '%s': %s", dir, strerror(errno));
-	w->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->dir_fd < 0)
-		return gb_err_set(err, GB_EIO, "cannot open the state directory '%s': %s", dir, strerror(errno));
-	w->lock_fd = openat(w->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	char path[PATH_MAX];
+	w->lock_fd = open(file_path(w, "lock", path), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (w->lock_fd < 0)
-		return gb_err_set(err, GB_EIO, "cannot open '%s/lock': %s", dir, strerror(errno));
+		return gb_err_set(err, GB_EIO, "cannot open '%s': %s", path, strerror(errno));
 	if (flock(w->lock_fd, LOCK_EX | LOCK_NB) != 0)
 		return gb_err_set(err, GB_EIO, "state directory '%s' is in use by another witness (%s)",
 			dir, strerror(errno));
@@ -740,7 +672,7 @@ int gb_witness_open(const char *dir, const gb_seckey *key, const gb_witness_log 
 	gb_witness *w = calloc(1, sizeof *w);
 	if (w == NULL)
 		return gb_err_set(err, GB_ENOMEM, "out of memory opening the witness");
-	w->dir_fd = w->lock_fd = -1;
+	w->lock_fd = -1;
 	w->key = *key;
 	pthread_mutex_init(&w->mu, NULL);
 	rc = open_dir(w, dir, err);
@@ -767,8 +699,6 @@ void gb_witness_close(gb_witness *w)
 		return;
 	if (w->lock_fd >= 0)
 		close(w->lock_fd); /* releases the lock */
-	if (w->dir_fd >= 0)
-		close(w->dir_fd);
 	gb_seckey_wipe(&w->key);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
