@@ -230,6 +230,13 @@ int gb_witness_http_start(const gb_witness_http_config *cfg, gb_witness *w,
 	return 0;
 }
 
+uint16_t gb_witness_http_port(const gb_witness_http *s)
+{
+	assert(s != NULL);
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	return info != NULL ? info->port : 0;
+}
+
 void gb_witness_http_stop(gb_witness_http *s)
 {
 	if (s == NULL)

@@ -37,7 +37,7 @@ typedef struct gb_witness_http gb_witness_http;
 
 typedef struct gb_witness_http_config {
 	uint32_t addr_be;       /* IPv4 address to listen on, network order */
-	uint16_t port;          /* port, host order */
+	uint16_t port;          /* port, host order; 0: any free port */
 } gb_witness_http_config;
 
 /*
@@ -46,6 +46,9 @@ typedef struct gb_witness_http_config {
  */
 int gb_witness_http_start(const gb_witness_http_config *cfg, gb_witness *w,
 	gb_witness_http **out, gb_err *err);
+
+/* The port the server listens on (the one chosen by the system for port 0). */
+uint16_t gb_witness_http_port(const gb_witness_http *s);
 
 /*
  * Stops accepting connections, lets the requests in flight finish (each
