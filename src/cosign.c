@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -19,7 +20,6 @@
 
 #define PROOF_LINES_MAX 63              /* tlog-witness: at most 63 proof lines */
 #define BODY_MAX (25 + PROOF_LINES_MAX * 45 + 1 + GB_NOTE_MAX)
-#define KEYS_MAX 256                    /* witness keys considered per round */
 #define CTYPE_SIZE "text/x.tlog.size"
 
 struct witness {
@@ -340,14 +340,14 @@ int gb_cosign_round(gb_cosigner *c, char *buf, size_t cap, size_t *note_len,
 	if (rc != 0)
 		return rc;
 	struct job *jobs = calloc(c->count, sizeof *jobs);
-	gb_pubkey *wkeys = calloc(KEYS_MAX, sizeof *wkeys);
+	gb_pubkey *wkeys = calloc(GB_COSIGN_KEYS_MAX, sizeof *wkeys);
 	if (jobs == NULL || wkeys == NULL) {
 		free(jobs);
 		free(wkeys);
 		return gb_err_set(err, GB_ENOMEM, "cosign: out of memory");
 	}
 	size_t wcount = 0;
-	for (size_t i = 0; i < key_count && wcount < KEYS_MAX; i++)
+	for (size_t i = 0; i < key_count && wcount < GB_COSIGN_KEYS_MAX; i++)
 		if (keys[i].alg == GB_ALG_COSIGNATURE_V1)
 			wkeys[wcount++] = keys[i];
 	pthread_t tid[GB_COSIGN_WITNESSES_MAX];
@@ -371,4 +371,199 @@ int gb_cosign_round(gb_cosigner *c, char *buf, size_t cap, size_t *note_len,
 	free(jobs);
 	free(wkeys);
 	return 0;
+}
+
+/* ------------------------------------------------------------ the service */
+
+struct gb_cosign_service {
+	gb_cosigner *cosigner;
+	gb_cosign_sign_fn sign;
+	gb_cosign_prove_fn prove;
+	void *ctx;
+	pthread_t thread;
+	pthread_mutex_t mu;              /* guards the fields below */
+	pthread_cond_t cv;               /* the thread waits for kicks (CLOCK_MONOTONIC) */
+	int dirty, stopping;
+	char note[GB_NOTE_MAX];          /* the last round's checkpoint; note_len 0: none yet */
+	size_t note_len;
+};
+
+/* The decimal size line of a checkpoint note, for the log line. */
+static int size_line(const char *note, const char **size)
+{
+	assert(note != NULL && size != NULL);
+	const char *nl = strchr(note, '\n');
+	*size = nl ? nl + 1 : "";
+	return (int)strcspn(*size, "\n");
+}
+
+/* One round; logs what each witness did. Returns the number of witnesses that failed. */
+static size_t service_round(gb_cosign_service *sv)
+{
+	assert(sv != NULL);
+	size_t n = sv->cosigner->count, failed = n, len = 0, nkeys = 0;
+	char *note = malloc(GB_NOTE_MAX + 1);
+	gb_pubkey *keys = calloc(GB_COSIGN_KEYS_MAX, sizeof *keys);
+	gb_cosign_outcome out[GB_COSIGN_WITNESSES_MAX];
+	gb_err err = { GB_ENOMEM, "out of memory" };
+	int rc = note && keys ? sv->sign(sv->ctx, note, GB_NOTE_MAX, &len, keys, GB_COSIGN_KEYS_MAX,
+		&nkeys, &err) : GB_ENOMEM;
+	if (rc == 0)
+		rc = gb_cosign_round(sv->cosigner, note, GB_NOTE_MAX, &len, keys, nkeys, sv->prove,
+			sv->ctx, out, &err);
+	if (rc != 0)
+		fprintf(stderr, "cosign: no round: %s: %s\n", gb_errname(rc), err.msg);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (out[i].code == 0)
+			failed--;
+		else
+			fprintf(stderr, "cosign: %s: %s: %s\n", gb_cosigner_url(sv->cosigner, i),
+				gb_errname(out[i].code), out[i].msg);
+	}
+	if (rc == 0) {
+		const char *size;
+		note[len] = '\0';
+		int size_len = size_line(note, &size);
+		fprintf(stderr, "cosign: checkpoint of size %.*s cosigned by %zu of %zu witnesses\n",
+			size_len, size, n - failed, n);
+		pthread_mutex_lock(&sv->mu);
+		memcpy(sv->note, note, len);
+		sv->note_len = len;
+		pthread_mutex_unlock(&sv->mu);
+	}
+	free(note);
+	free(keys);
+	return failed;
+}
+
+/* Adds ms milliseconds to a CLOCK_MONOTONIC time. */
+static struct timespec ts_after(struct timespec t, long ms)
+{
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L)
+		t.tv_sec++, t.tv_nsec -= 1000000000L;
+	return t;
+}
+
+/* 1 if a is at or after b. */
+static int ts_reached(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
+/*
+ * Waits, sv->mu held, until a round is due: kicked and GB_COSIGN_INTERVAL_MS
+ * after the last round's start, or (retry) GB_COSIGN_RETRY_S after it.
+ * Returns 0 when due, -1 when stopping.
+ */
+static int service_wait(gb_cosign_service *sv, struct timespec last, int retry)
+{
+	assert(sv != NULL);
+	struct timespec pace = ts_after(last, GB_COSIGN_INTERVAL_MS);
+	struct timespec again = ts_after(last, GB_COSIGN_RETRY_S * 1000L);
+	/* Each pass waits for a signal or a deadline; the deadlines are fixed. */
+	for (;;) {
+		if (sv->stopping)
+			return -1;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((sv->dirty && ts_reached(&now, &pace)) || (retry && ts_reached(&now, &again)))
+			return 0;
+		const struct timespec *until = sv->dirty ? &pace : retry ? &again : NULL;
+		if (until != NULL)
+			pthread_cond_timedwait(&sv->cv, &sv->mu, until);
+		else
+			pthread_cond_wait(&sv->cv, &sv->mu);
+	}
+}
+
+/* The service's thread: a round when one is due, until stopped. */
+static void *service_main(void *arg)
+{
+	gb_cosign_service *sv = arg;
+	struct timespec last = { 0, 0 };
+	int retry = 0;
+	assert(sv != NULL);
+	for (;;) {
+		pthread_mutex_lock(&sv->mu);
+		int rc = service_wait(sv, last, retry);
+		sv->dirty = 0;
+		pthread_mutex_unlock(&sv->mu);
+		if (rc != 0)
+			return NULL;
+		clock_gettime(CLOCK_MONOTONIC, &last);
+		retry = service_round(sv) > 0;
+	}
+}
+
+int gb_cosign_service_start(const char *const *urls, size_t count, gb_cosign_sign_fn sign,
+	gb_cosign_prove_fn prove, void *ctx, gb_cosign_service **out, gb_err *err)
+{
+	assert(sign != NULL && prove != NULL);
+	assert(out != NULL);
+	*out = NULL;
+	gb_cosign_service *sv = calloc(1, sizeof *sv);
+	if (sv == NULL)
+		return gb_err_set(err, GB_ENOMEM, "cosign: out of memory");
+	int rc = gb_cosigner_open(urls, count, &sv->cosigner, err);
+	if (rc != 0) {
+		free(sv);
+		return rc;
+	}
+	sv->sign = sign, sv->prove = prove, sv->ctx = ctx;
+	sv->dirty = 1; /* a first round at start */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sv->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&sv->mu, NULL);
+	if (pthread_create(&sv->thread, NULL, service_main, sv) != 0) {
+		gb_cosigner_close(sv->cosigner);
+		pthread_mutex_destroy(&sv->mu);
+		pthread_cond_destroy(&sv->cv);
+		free(sv);
+		return gb_err_set(err, GB_ENOMEM, "cosign: cannot start the cosigning thread");
+	}
+	*out = sv;
+	return 0;
+}
+
+void gb_cosign_service_kick(gb_cosign_service *sv)
+{
+	assert(sv != NULL);
+	pthread_mutex_lock(&sv->mu);
+	sv->dirty = 1;
+	pthread_cond_signal(&sv->cv);
+	pthread_mutex_unlock(&sv->mu);
+}
+
+int gb_cosign_service_latest(gb_cosign_service *sv, char *out, size_t cap, size_t *len)
+{
+	assert(sv != NULL && out != NULL && len != NULL);
+	assert(cap >= GB_NOTE_MAX);
+	pthread_mutex_lock(&sv->mu);
+	size_t n = sv->note_len;
+	memcpy(out, sv->note, n);
+	pthread_mutex_unlock(&sv->mu);
+	if (n == 0)
+		return 0;
+	*len = n;
+	return 1;
+}
+
+void gb_cosign_service_stop(gb_cosign_service *sv)
+{
+	if (sv == NULL)
+		return;
+	pthread_mutex_lock(&sv->mu);
+	sv->stopping = 1;
+	pthread_cond_signal(&sv->cv);
+	pthread_mutex_unlock(&sv->mu);
+	pthread_join(sv->thread, NULL);
+	gb_cosigner_close(sv->cosigner);
+	pthread_mutex_destroy(&sv->mu);
+	pthread_cond_destroy(&sv->cv);
+	free(sv);
 }

@@ -80,6 +80,51 @@ int gb_cosign_round(gb_cosigner *c, char *buf, size_t cap, size_t *note_len,
 	const gb_pubkey *keys, size_t key_count, gb_cosign_prove_fn prove, void *ctx,
 	gb_cosign_outcome *outcomes, gb_err *err);
 
+/* ------------------------------------------------------------ the service */
+
+#define GB_COSIGN_INTERVAL_MS 100       /* least time between two rounds' starts */
+#define GB_COSIGN_RETRY_S 10            /* a round that a witness failed is retried */
+#define GB_COSIGN_KEYS_MAX 256          /* witness keys a round considers */
+
+/*
+ * Signs a checkpoint of the log as it is now into note (cap bytes, sets
+ * *len) and copies the charter's witness keys into keys (at most keys_cap;
+ * sets *key_count). Called from the service's thread. Returns 0 or a code.
+ */
+typedef int (*gb_cosign_sign_fn)(void *ctx, char *note, size_t cap, size_t *len,
+	gb_pubkey *keys, size_t keys_cap, size_t *key_count, gb_err *err);
+
+typedef struct gb_cosign_service gb_cosign_service;
+
+/*
+ * Starts a thread that collects cosignatures for a log: a round (a note
+ * from `sign`, then gb_cosign_round with `prove`) at start, after each
+ * gb_cosign_service_kick (at most one round per GB_COSIGN_INTERVAL_MS, start
+ * to start; kicks meanwhile make one round), and GB_COSIGN_RETRY_S after a
+ * round that a witness failed, kicked or not. It keeps the note of the last
+ * round that ran, with the lines it collected. One line per round on stderr,
+ * "cosign: checkpoint of size N cosigned by K of M witnesses", and one per
+ * failed witness, "cosign: URL: GB_NAME: message". Returns 0, GB_EINVAL (as
+ * gb_cosigner_open) or GB_ENOMEM.
+ */
+int gb_cosign_service_start(const char *const *urls, size_t count, gb_cosign_sign_fn sign,
+	gb_cosign_prove_fn prove, void *ctx, gb_cosign_service **out, gb_err *err);
+
+/* Entries were committed: a round is due. Any thread. */
+void gb_cosign_service_kick(gb_cosign_service *sv);
+
+/*
+ * Copies the note of the last round into out (cap >= GB_NOTE_MAX). Returns 1
+ * and sets *len, or 0 if no round has ended yet. Any thread.
+ */
+int gb_cosign_service_latest(gb_cosign_service *sv, char *out, size_t cap, size_t *len);
+
+/*
+ * Stops the thread (a round in flight ends first: each witness request is
+ * bounded by GB_CLIENT_TIMEOUT_S) and frees the service. NULL is allowed.
+ */
+void gb_cosign_service_stop(gb_cosign_service *sv);
+
 #ifdef __cplusplus
 }
 #endif
