@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "witness_fixture.h"
 
@@ -404,6 +405,80 @@ static void test_bad_arguments(void)
 	gb_cosigner_close(c);
 }
 
+/* The service: rounds at start and after kicks; the latest note carries the lines. */
+static struct {
+	pthread_mutex_t mu;
+	uint64_t size;                   /* the size the next signed checkpoint has */
+	int signs;
+} svc = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static int svc_sign(void *ctx, char *note, size_t cap, size_t *len, gb_pubkey *keys,
+	size_t keys_cap, size_t *key_count, gb_err *err)
+{
+	pthread_mutex_lock(&svc.mu);
+	uint64_t size = svc.size;
+	svc.signs++;
+	pthread_mutex_unlock(&svc.mu);
+	CU_ASSERT_FATAL(cap >= GB_NOTE_MAX && keys_cap >= 2);
+	*len = note_of(note, &main_tree, size);
+	keys[0] = log_key.pub; /* not a witness key: skipped */
+	keys[1] = wit_key.pub;
+	*key_count = 2;
+	return 0;
+}
+
+/* Waits (at most 10 s, polling) for the service's note to have `size` and 2 signatures. */
+static int wait_latest(gb_cosign_service *sv, uint64_t size, char *buf, size_t *len)
+{
+	char want[32];
+	snprintf(want, sizeof want, "\n%" PRIu64 "\n", size);
+	for (int i = 0; i < 1000; i++) {
+		if (gb_cosign_service_latest(sv, buf, GB_NOTE_MAX, len) && *len < GB_NOTE_MAX) {
+			buf[*len] = '\0';
+			if (strstr(buf, want) != NULL && verified(buf, *len) == 2)
+				return 1;
+		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void test_service(void)
+{
+	static char buf[GB_NOTE_MAX + 1];
+	size_t len = 0;
+	const char *urls[1] = { real_url };
+	gb_cosign_service *sv = NULL;
+	gb_err err;
+	/* The witness has 14 (the tests before): the service starts from 0 and learns it. */
+	svc.size = 20;
+	CU_ASSERT_FATAL(gb_cosign_service_start(urls, 1, svc_sign, prove_main, &main_tree, &sv, &err) == 0);
+	CU_ASSERT(wait_latest(sv, 20, buf, &len));
+	pthread_mutex_lock(&svc.mu);
+	svc.size = 30;
+	pthread_mutex_unlock(&svc.mu);
+	gb_cosign_service_kick(sv);
+	CU_ASSERT(wait_latest(sv, 30, buf, &len));
+	/* No kick, no round (the last one succeeded): the count of signs stays. */
+	pthread_mutex_lock(&svc.mu);
+	int signs = svc.signs;
+	svc.size = 31;
+	pthread_mutex_unlock(&svc.mu);
+	usleep(300000);
+	pthread_mutex_lock(&svc.mu);
+	CU_ASSERT_EQUAL(svc.signs, signs);
+	pthread_mutex_unlock(&svc.mu);
+	gb_cosign_service_stop(sv);
+	uint64_t size = 0;
+	uint8_t root[GB_HASH_BYTES];
+	CU_ASSERT(gb_witness_latest(real, ORIGIN, &size, root, NULL) == 0);
+	CU_ASSERT_EQUAL(size, 30);
+	/* A bad URL: refused at start. */
+	urls[0] = "nothttp://x";
+	CU_ASSERT(gb_cosign_service_start(urls, 1, svc_sign, prove_main, &main_tree, &sv, &err) == GB_EINVAL);
+	CU_ASSERT_PTR_NULL(sv);
+}
+
 static void test_teardown(void)
 {
 	MHD_stop_daemon(fake_daemon);
@@ -421,6 +496,7 @@ static void add_tests(CU_pSuite s)
 	CU_add_test(s, "the request's form", test_request_form);
 	CU_add_test(s, "misbehaving witnesses", test_fake_answers);
 	CU_add_test(s, "bad arguments", test_bad_arguments);
+	CU_add_test(s, "the cosigning service", test_service);
 	CU_add_test(s, "teardown", test_teardown);
 }
 
