@@ -174,15 +174,6 @@ int gb_client_request(gb_client *c, const char *method, const char *path, const 
 	return 0;
 }
 
-/* The code named "GB_..." in an error body, or 0 if none. */
-static int code_by_name(const char *name)
-{
-	for (int code = -1; code > GB_ERROR_LAST; code--)
-		if (strcmp(gb_errname(code), name) == 0)
-			return code;
-	return 0;
-}
-
 int gb_client_answer_error(const gb_client *c, const char *path, const gb_http_answer *a,
 	gb_err *err)
 {
@@ -190,7 +181,7 @@ int gb_client_answer_error(const gb_client *c, const char *path, const gb_http_a
 	json_t *o = a->body ? json_loadb((const char *)a->body, a->len, 0, NULL) : NULL;
 	const char *name = json_string_value(json_object_get(o, "code"));
 	const char *msg = json_string_value(json_object_get(o, "message"));
-	int code = name ? code_by_name(name) : 0, rc;
+	int code = name ? gb_errcode(name) : 0, rc;
 	if (code != 0 && msg != NULL)
 		rc = gb_err_set(err, code, "server: %ld: %s", a->status, msg);
 	else
@@ -230,9 +221,9 @@ static int read_outcome(const json_t *o, size_t i, gb_append_result *results, in
 		msgs[i][0] = '\0';
 		return 0;
 	}
-	if (name == NULL || msg == NULL || code_by_name(name) == 0)
+	if (name == NULL || msg == NULL || gb_errcode(name) == 0)
 		return -1;
-	codes[i] = code_by_name(name);
+	codes[i] = gb_errcode(name);
 	snprintf(msgs[i], GB_ERR_MSG_MAX, "%s", msg);
 	return 0;
 }

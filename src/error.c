@@ -68,6 +68,15 @@ static const struct code_text *code_text(int code)
 	return &code_texts[-code];
 }
 
+int gb_errcode(const char *name)
+{
+	assert(name != NULL);
+	for (int code = -1; code > GB_ERROR_LAST; code--)
+		if (strcmp(code_texts[-code].name, name) == 0)
+			return code;
+	return 0;
+}
+
 const char *gb_strerror(int code)
 {
 	const struct code_text *t = code_text(code);

@@ -186,6 +186,10 @@ static void test_client_errors(void)
 {
 	gb_client *c;
 	gb_err err;
+	for (int code = -1; code > GB_ERROR_LAST; code--)
+		CU_ASSERT_EQUAL(gb_errcode(gb_errname(code)), code);
+	CU_ASSERT_EQUAL(gb_errcode("GB_EUNKNOWN"), 0);
+	CU_ASSERT_EQUAL(gb_errcode("gb_esig"), 0);
 	CU_ASSERT_EQUAL(gb_client_open("127.0.0.1:80", &c, &err), GB_EINVAL);
 	CU_ASSERT_EQUAL(gb_client_open("file:///etc/passwd", &c, &err), GB_EINVAL);
 	CU_ASSERT_EQUAL_FATAL(gb_client_open("http://127.0.0.1:9/x//", &c, &err), 0);

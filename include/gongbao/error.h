@@ -87,6 +87,12 @@ const char *gb_strerror(int code);
 const char *gb_errname(int code);
 
 /*
+ * The code named `name` ("GB_ESIG" -> GB_ESIG), for clients reading a
+ * server's error answers; 0 for a name that is no code's.
+ */
+int gb_errcode(const char *name);
+
+/*
  * Sets err->code and formats err->msg (printf-style, truncated to fit).
  * `err` may be NULL, in which case only the code is returned. Returns `code`
  * so that callers can write `return gb_err_set(err, GB_ESIG, "...", ...)`.
