@@ -371,7 +371,7 @@ bounded() {
 		RC=$?
 	fi
 }
-bounded "$GB" witness --key keys/w1.sec --state W1.state --log "$LOGV" --listen "127.0.0.1:$PDEAD"
+bounded "$GB" witness --key keys/w1.sec --state W1.state --log "$LOGV" --listen "127.0.0.1:$((PW1 + 5))"
 check "a second witness on W1's state directory: exit 1, GB_EIO, in use" \
 	sh -c "[ $RC = 1 ] && grep -q 'GB_EIO' err && grep -q 'in use by another witness' err"
 
