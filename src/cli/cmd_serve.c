@@ -43,8 +43,15 @@ static int load_log_key(const char *dir, const char *path, gb_seckey *key, gb_er
 	return cli_load_key(path, key, err);
 }
 
+/* The --witness URLs. */
+struct witnesses {
+	const char *url[GB_SERVER_WITNESSES_MAX];
+	size_t count;
+};
+
 /* Serves until SIGTERM or SIGINT, then stops cleanly. */
-static int serve(const char *dir, uint32_t addr, uint16_t port, const char *key_path)
+static int serve(const char *dir, uint32_t addr, uint16_t port, const char *key_path,
+	const struct witnesses *wit)
 {
 	gb_err err;
 	gb_seckey key;
@@ -62,7 +69,8 @@ static int serve(const char *dir, uint32_t addr, uint16_t port, const char *key_
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server's threads inherit it */
-	gb_server_config cfg = { .addr_be = addr, .port = port, .log_key = rc == 0 ? &key : NULL };
+	gb_server_config cfg = { .addr_be = addr, .port = port, .log_key = rc == 0 ? &key : NULL,
+		.witness_urls = wit->url, .witness_count = wit->count };
 	gb_server *s;
 	rc = gb_server_start(&cfg, l, &s, &err);
 	gb_seckey_wipe(&key);
@@ -89,8 +97,10 @@ static int serve_run(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'a' },
 		{ "log-key", required_argument, NULL, 'k' },
 		{ "public", no_argument, NULL, 'p' },
+		{ "witness", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct witnesses wit = { .count = 0 };
 	const char *ledger_opt = NULL, *listen = "127.0.0.1:8080", *key_path = NULL;
 	int public = 0, c;
 	optind = 1;
@@ -100,6 +110,11 @@ static int serve_run(int argc, char **argv)
 		case 'a': listen = optarg; break;
 		case 'k': key_path = optarg; break;
 		case 'p': public = 1; break;
+		case 'w':
+			if (wit.count == GB_SERVER_WITNESSES_MAX)
+				return cli_usage("serve", "at most %d --witness", GB_SERVER_WITNESSES_MAX);
+			wit.url[wit.count++] = optarg;
+			break;
 		default: return cli_usage("serve", "unknown option");
 		}
 	}
@@ -112,19 +127,23 @@ static int serve_run(int argc, char **argv)
 		return cli_usage("serve", "--listen '%s': want IPV4:PORT", listen);
 	if (!public && (ntohl(addr) >> 24) != 127)
 		return cli_usage("serve", "--listen '%s' is not a loopback address: add --public", listen);
-	return serve(dir, addr, port, key_path);
+	return serve(dir, addr, port, key_path, &wit);
 }
 
 const struct cli_cmd cli_cmd_serve = {
 	"serve", "serve the ledger over HTTP (entries in, checkpoints, entries and proofs out)",
 	"Usage: gongbao serve [--ledger DIR] [--listen IP:PORT] [--log-key FILE.sec] [--public]\n"
+	"                     [--witness URL ...]\n"
 	"\n"
 	"Serves the ledger over HTTP/1.1 until SIGTERM or SIGINT, which stop accepting\n"
 	"connections, answer what is in flight, commit what is queued and exit 0.\n"
 	"  POST /v1/entries       a signed entry (Content-Type application/msgpack) or a\n"
 	"                         MessagePack array of bin entries (at most 16384, 1 MiB)\n"
 	"                         -> {\"index\": N, \"duplicate\": bool} (an array for a batch)\n"
-	"  GET /v1/checkpoint     the signed checkpoint (needs the log key)\n"
+	"  GET /v1/checkpoint     the signed checkpoint (needs the log key); with --witness,\n"
+	"                         the one of the last cosigning round, with the witnesses'\n"
+	"                         cosignatures (it may lag the log by the entries committed\n"
+	"                         since that round began)\n"
 	"  GET /v1/entries?start=S&end=E   entries [S, E), at most 1000, MessagePack array of bin\n"
 	"  GET /v1/proof/inclusion?index=I&size=N, /v1/proof/consistency?size1=M&size2=N\n"
 	"                         JSON as 'gongbao prove'\n"
@@ -136,6 +155,15 @@ const struct cli_cmd cli_cmd_serve = {
 	"\n"
 	"  --listen IP:PORT  IPv4 address (default 127.0.0.1:8080); loopback only unless --public\n"
 	"  --log-key FILE    the log's secret key for checkpoints (default DIR/log.sec if\n"
-	"                    present; passphrase from GONGBAO_PASSPHRASE), loaded once\n",
+	"                    present; passphrase from GONGBAO_PASSPHRASE), loaded once\n"
+	"  --witness URL     a witness (gongbao witness, or any c2sp.org/tlog-witness) to\n"
+	"                    collect cosignatures from, at URL/add-checkpoint; repeat, at\n"
+	"                    most 8. Needs the log key. A round sends a freshly signed\n"
+	"                    checkpoint to every witness at start, after commits (at most\n"
+	"                    one round per 100 ms) and 10 s after a round a witness failed;\n"
+	"                    only cosignatures by the charter's witnesses (role witness,\n"
+	"                    an alg 0x04 key: gongbao keygen --witness) are kept. A witness\n"
+	"                    that is down or refuses costs only its own cosignature; each\n"
+	"                    round logs 'cosign: ...' lines on stderr\n",
 	serve_run,
 };
