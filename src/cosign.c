@@ -66,6 +66,7 @@ int gb_cosigner_open(const char *const *urls, size_t count, gb_cosigner **out, g
 			gb_cosigner_close(c);
 			return gb_err_prefix(err, rc, "witness %zu: ", i + 1);
 		}
+		gb_client_set_timeout(c->w[i].client, GB_COSIGN_TIMEOUT_S);
 		c->count++;
 	}
 	*out = c;

@@ -33,6 +33,7 @@ extern "C" {
 
 #define GB_COSIGN_WITNESSES_MAX 8       /* witnesses of one log */
 #define GB_COSIGN_ANSWER_MAX 4096       /* largest witness answer taken, bytes */
+#define GB_COSIGN_TIMEOUT_S 5           /* longest wait for one witness's answer */
 
 typedef struct gb_cosigner gb_cosigner;
 
@@ -121,7 +122,7 @@ int gb_cosign_service_latest(gb_cosign_service *sv, char *out, size_t cap, size_
 
 /*
  * Stops the thread (a round in flight ends first: each witness request is
- * bounded by GB_CLIENT_TIMEOUT_S) and frees the service. NULL is allowed.
+ * bounded by GB_COSIGN_TIMEOUT_S) and frees the service. NULL is allowed.
  */
 void gb_cosign_service_stop(gb_cosign_service *sv);
 
