@@ -52,7 +52,7 @@ LIB_A = $(BUILD)/libgongbao.a
 LIB_SO = $(BUILD)/libgongbao.so
 PROG = $(BUILD)/gongbao
 
-.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-reconcile check-audit check-coverage check-undercut check-serve check-mirror check-cli check-interop \
+.PHONY: all deps deps-test demo demo-run test test-run check-unit check-install check-sim check-reconcile check-audit check-coverage check-undercut check-serve check-mirror check-witness check-cli check-interop \
         bench bench-run fuzz install uninstall clean
 
 all: $(LIB_A) $(LIB_SO) $(PROG) $(TOOL_BIN)
@@ -112,6 +112,7 @@ test-run:
 	@$(MAKE) --no-print-directory check-undercut
 	@$(MAKE) --no-print-directory check-serve
 	@$(MAKE) --no-print-directory check-mirror
+	@$(MAKE) --no-print-directory check-witness
 	@$(MAKE) --no-print-directory check-cli
 	@$(MAKE) --no-print-directory check-interop
 
@@ -141,6 +142,9 @@ check-serve: all $(BUILD)/tests/memos
 
 check-mirror: all
 	@sh tests/mirror.sh $(PROG)
+
+check-witness: all
+	@sh tests/witness.sh $(PROG)
 
 check-cli: all
 	@sh tests/cli.sh $(PROG)

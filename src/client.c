@@ -19,6 +19,7 @@
 
 struct gb_client {
 	CURL *curl;
+	long timeout_s;                  /* per request */
 	char base[GB_CLIENT_URL_MAX + 1];
 };
 
@@ -81,6 +82,7 @@ int gb_client_open(const char *base_url, gb_client **out, gb_err *err)
 		len--;
 	memcpy(c->base, base_url, len);
 	c->base[len] = '\0';
+	c->timeout_s = GB_CLIENT_TIMEOUT_S;
 	*out = c;
 	return 0;
 }
@@ -91,6 +93,12 @@ void gb_client_close(gb_client *c)
 		return;
 	curl_easy_cleanup(c->curl);
 	free(c);
+}
+
+void gb_client_set_timeout(gb_client *c, unsigned seconds)
+{
+	assert(c != NULL && seconds >= 1 && seconds <= GB_CLIENT_TIMEOUT_S);
+	c->timeout_s = (long)seconds;
 }
 
 const char *gb_client_url(const gb_client *c)
@@ -116,8 +124,8 @@ static void set_request(gb_client *c, const char *url, const char *method, struc
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)GB_CLIENT_TIMEOUT_S);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout_s);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->timeout_s < 10 ? c->timeout_s : 10L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);

@@ -531,6 +531,46 @@ static int add_check_key(const gb_seckey *key, const char *text, size_t text_len
 	return 0;
 }
 
+/*
+ * Replaces the signature lines of the note buf[0..*note_len) (text_len bytes
+ * of text; its lines scanned into nl) by those not marked replaced, then
+ * `line` (line_len bytes, ending in '\n'). On failure buf is unchanged.
+ */
+static int note_splice(char *buf, size_t cap, size_t *note_len, size_t text_len,
+	const struct note_lines *nl, const char *line, size_t line_len, gb_err *err)
+{
+	assert(buf != NULL);
+	assert(nl != NULL && line != NULL);
+	size_t kept = 0, new_len = text_len + 1 + line_len;
+	for (size_t i = 0; i < nl->count; i++) {
+		if (!nl->replaced[i]) {
+			kept++;
+			new_len += nl->len[i];
+		}
+	}
+	if (kept + 1 > GB_NOTE_SIGS_MAX)
+		return gb_err_set(err, GB_ETOOBIG, "note already has %zu signature lines, the limit",
+			kept);
+	if (new_len > GB_NOTE_MAX || new_len > cap)
+		return gb_err_set(err, GB_ETOOBIG, "signed note would be %zu bytes, over the limit of %zu",
+			new_len, cap < GB_NOTE_MAX ? cap : (size_t)GB_NOTE_MAX);
+	/* Drop the lines the new one replaces (as Go's note.Sign), then append. */
+	size_t w = text_len + 1;
+	for (size_t i = 0; i < nl->count; i++) {
+		if (nl->replaced[i])
+			continue;
+		memmove(buf + w, buf + nl->off[i], nl->len[i]);
+		w += nl->len[i];
+	}
+	memcpy(buf + w, line, line_len);
+	w += line_len;
+	assert(w == new_len);
+	if (w < cap)
+		buf[w] = '\0';
+	*note_len = w;
+	return 0;
+}
+
 int gb_note_add_signature(char *buf, size_t cap, size_t *note_len,
 	const gb_seckey *key, uint64_t timestamp, gb_err *err)
 {
@@ -549,34 +589,59 @@ int gb_note_add_signature(char *buf, size_t cap, size_t *note_len,
 		return rc;
 	char line[OWN_LINE_MAX];
 	size_t line_len = sig_line_make(key, buf, text_len, timestamp, line);
-	size_t kept = 0, new_len = text_len + 1 + line_len;
-	for (size_t i = 0; i < nl.count; i++) {
-		if (!nl.replaced[i]) {
-			kept++;
-			new_len += nl.len[i];
-		}
-	}
-	if (kept + 1 > GB_NOTE_SIGS_MAX)
-		return gb_err_set(err, GB_ETOOBIG, "note already has %zu signature lines, the limit",
-			kept);
-	if (new_len > GB_NOTE_MAX || new_len > cap)
-		return gb_err_set(err, GB_ETOOBIG, "signed note would be %zu bytes, over the limit of %zu",
-			new_len, cap < GB_NOTE_MAX ? cap : (size_t)GB_NOTE_MAX);
-	/* Drop the lines this key replaces (as Go's note.Sign), then append. */
-	size_t w = text_len + 1;
-	for (size_t i = 0; i < nl.count; i++) {
-		if (nl.replaced[i])
-			continue;
-		memmove(buf + w, buf + nl.off[i], nl.len[i]);
-		w += nl.len[i];
-	}
-	memcpy(buf + w, line, line_len);
-	w += line_len;
-	assert(w == new_len);
-	if (w < cap)
-		buf[w] = '\0';
-	*note_len = w;
+	return note_splice(buf, cap, note_len, text_len, &nl, line, line_len, err);
+}
+
+int gb_note_signature_line(const char *text, size_t text_len, const gb_seckey *key,
+	uint64_t timestamp, char line[GB_NOTE_LINE_MAX], size_t *line_len, gb_err *err)
+{
+	assert(text != NULL || text_len == 0);
+	assert(key != NULL);
+	assert(line != NULL && line_len != NULL);
+	_Static_assert(OWN_LINE_MAX <= GB_NOTE_LINE_MAX, "GB_NOTE_LINE_MAX holds our lines");
+	if (text_len > GB_NOTE_MAX)
+		return gb_err_set(err, GB_EINVAL, "note text is %zu bytes, over the limit of %d",
+			text_len, GB_NOTE_MAX);
+	size_t bad = 0;
+	enum text_fault fault = text_check(text, text_len, &bad);
+	if (fault != TEXT_OK)
+		return text_fault_err(err, GB_EINVAL, "note text", fault, text, bad);
+	if (text_len == 0 || text[text_len - 1] != '\n')
+		return gb_err_set(err, GB_EINVAL, "note text does not end with a newline");
+	int rc = add_check_key(key, text, text_len, timestamp, err);
+	if (rc != 0)
+		return rc;
+	*line_len = sig_line_make(key, text, text_len, timestamp, line);
 	return 0;
+}
+
+int gb_note_add_line(char *buf, size_t cap, size_t *note_len, const char *line,
+	size_t line_len, gb_err *err)
+{
+	assert(buf != NULL && note_len != NULL);
+	assert(line != NULL || line_len == 0);
+	assert(*note_len <= cap);
+	size_t text_len = 0, bad = 0;
+	int rc = note_split(buf, *note_len, &text_len, err);
+	if (rc != 0)
+		return rc;
+	if (line_len == 0 || line_len > GB_NOTE_MAX || line[line_len - 1] != '\n' ||
+	    memchr(line, '\n', line_len - 1) != NULL)
+		return gb_err_set(err, GB_ENOTE, "signature line to add is not one line ending in a newline");
+	enum text_fault fault = text_check(line, line_len, &bad);
+	if (fault != TEXT_OK)
+		return text_fault_err(err, GB_ENOTE, "signature line to add", fault, line, bad);
+	gb_note_sig sig;
+	rc = sig_line_parse(line, line_len - 1, 1, &sig, err);
+	if (rc != 0)
+		return gb_err_prefix(err, rc, "signature line to add: ");
+	gb_pubkey id = { .keyid = sig.keyid };
+	memcpy(id.name, sig.name, sizeof id.name);
+	struct note_lines nl;
+	rc = note_lines_scan(buf, *note_len, text_len, &id, &nl, err);
+	if (rc != 0)
+		return rc;
+	return note_splice(buf, cap, note_len, text_len, &nl, line, line_len, err);
 }
 
 /* ---- Checkpoints ---- */

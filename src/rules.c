@@ -93,9 +93,24 @@ const gb_pubkey *gb_roster_key(const gb_roster *r, const gb_entry *e, size_t i)
 {
 	assert(i < e->sig_count);
 	const gb_participant *p = gb_roster_find(r, e->sigs[i].signer);
-	if (p == NULL || p->revoked || p->key.keyid != e->sigs[i].keyid)
+	if (p == NULL || p->revoked || p->key.keyid != e->sigs[i].keyid ||
+	    p->key.alg != GB_ALG_ED25519)
 		return NULL;
 	return &p->key;
+}
+
+int gb_role_key_alg_allowed(unsigned role, uint8_t alg)
+{
+	if (alg == GB_ALG_ED25519)
+		return 1;
+	return role == GB_ROLE_WITNESS && alg == GB_ALG_COSIGNATURE_V1;
+}
+
+const char *gb_role_key_alg_rule(unsigned role)
+{
+	if (role == GB_ROLE_WITNESS)
+		return "a witness's key must be alg 0x01 (Ed25519) or 0x04 (cosignature/v1)";
+	return "want alg 0x01 (Ed25519); only a witness may have an alg 0x04 key";
 }
 
 static int in_list(const char *const *list, const uint8_t *p, size_t len)
@@ -228,10 +243,14 @@ static int parse_participant(const uint8_t *p, size_t len, size_t n, gb_particip
 	rc = gb_vkey_parse(&out->key, vk, err);
 	if (rc != 0)
 		return gb_err_prefix(err, GB_ECHARTER, "participants[%zu]: vkey: ", n);
-	if (out->key.alg != GB_ALG_ED25519 || strcmp(out->key.name, out->id) != 0)
+	if (strcmp(out->key.name, out->id) != 0)
 		return gb_err_set(err, GB_ECHARTER,
-			"participants[%zu]: vkey must be an Ed25519 key named '%s', not '%s'", n,
+			"participants[%zu]: vkey must be named '%s', not '%s'", n,
 			out->id, out->key.name);
+	if (!gb_role_key_alg_allowed(out->role, out->key.alg))
+		return gb_err_set(err, GB_ECHARTER,
+			"participants[%zu]: vkey of '%s' has alg 0x%02x; %s", n, out->id,
+			out->key.alg, gb_role_key_alg_rule(out->role));
 	return 0;
 }
 
@@ -383,6 +402,10 @@ static int resolve_keys(const gb_roster *r, const struct gb_type_rule *t, const 
 				i, p->id);
 		if (p->suspended)
 			return gb_err_set(err, GB_EAUTH, "signature %zu: member '%s' is suspended", i, p->id);
+		if (p->key.alg != GB_ALG_ED25519)
+			return gb_err_set(err, GB_EUNKNOWNKEY,
+				"signature %zu: the key of '%s' is a witness cosigning key (alg 0x%02x), which signs no entries",
+				i, p->id, p->key.alg);
 		if (p->key.keyid != s->keyid)
 			return gb_err_set(err, GB_EUNKNOWNKEY,
 				"signature %zu: key %08x is not the key of '%s' (%08x)", i,

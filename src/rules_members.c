@@ -164,8 +164,12 @@ static int named_participant(gb_rules_env *env, const gb_entry *e, gb_participan
 	return 0;
 }
 
-/* The new vkey of `p` in field "vkey": Ed25519, named by the participant. */
-static int new_vkey(const gb_entry *e, const char *id, gb_pubkey *key, gb_err *err)
+/*
+ * The new vkey of participant `id` with `role` in field "vkey": named by the
+ * participant, alg 0x01 (or 0x04 for a witness: gb_role_key_alg_allowed).
+ */
+static int new_vkey(const gb_entry *e, const char *id, unsigned role, gb_pubkey *key,
+	gb_err *err)
 {
 	gb_str vk;
 	char buf[GB_VKEY_MAX];
@@ -175,9 +179,11 @@ static int new_vkey(const gb_entry *e, const char *id, gb_pubkey *key, gb_err *e
 	gb_str_copy(buf, sizeof buf, vk);
 	if (gb_vkey_parse(key, buf, err) != 0)
 		return gb_err_prefix(err, GB_EVKEY, "vkey: ");
-	if (key->alg != GB_ALG_ED25519 || strcmp(key->name, id) != 0)
-		return gb_err_set(err, GB_EVKEY, "vkey must be an Ed25519 key named '%s', not '%s'", id,
-			key->name);
+	if (strcmp(key->name, id) != 0)
+		return gb_err_set(err, GB_EVKEY, "vkey must be named '%s', not '%s'", id, key->name);
+	if (!gb_role_key_alg_allowed(role, key->alg))
+		return gb_err_set(err, GB_EVKEY, "vkey of '%s' has alg 0x%02x; %s", id, key->alg,
+			gb_role_key_alg_rule(role));
 	return 0;
 }
 
@@ -203,7 +209,7 @@ static int apply_admit(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	np.role = gb_role_parse(role);
 	if (np.role == 0)
 		return gb_err_set(err, GB_EVALUE, "role: unknown role '%.*s'", (int)role.len, role.ptr);
-	rc = new_vkey(e, np.id, &np.key, err);
+	rc = new_vkey(e, np.id, np.role, &np.key, err);
 	if (rc != 0)
 		return rc;
 	size_t at = 0; /* keep the roster sorted by id */
@@ -228,7 +234,7 @@ static int apply_rotate(gb_rules_env *env, const gb_entry *e, gb_err *err)
 	if (signer != p && signer->role != GB_ROLE_ASSOCIATION)
 		return gb_err_set(err, GB_EAUTH, "only '%s' itself or the association may rotate its key", p->id);
 	gb_pubkey key;
-	rc = new_vkey(e, p->id, &key, err);
+	rc = new_vkey(e, p->id, p->role, &key, err);
 	if (rc != 0)
 		return rc;
 	if (memcmp(key.pk, p->key.pk, GB_PK_BYTES) == 0)

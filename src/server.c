@@ -22,6 +22,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "gongbao/cosign.h"
 #include "gongbao/entry.h"
 #include "gongbao/json.h"
 #include "gongbao/note.h"
@@ -55,6 +56,7 @@ struct gb_server {
 	gb_bytes *batch;                 /* the writer's arrays, GB_BATCH_MAX each */
 	gb_append_result *batch_results;
 	struct submission *group[GB_SERVER_QUEUE_MAX]; /* the writer's current group */
+	gb_cosign_service *cosign;       /* collects cosignatures; NULL without witnesses */
 	unsigned request_s;              /* the time limit on receiving a request */
 	pthread_mutex_t conn_mu;         /* guards conns and each conn's fields */
 	pthread_cond_t watch_cv;         /* wakes the watchdog to stop */
@@ -110,6 +112,49 @@ unsigned gb_server_http_status(int code)
 	default:
 		return 500;
 	}
+}
+
+/* ------------------------------------------------------------ cosigning */
+
+_Static_assert(GB_SERVER_WITNESSES_MAX == GB_COSIGN_WITNESSES_MAX, "one limit on witnesses");
+
+/* Signs a checkpoint and copies the charter's witness keys, under ledger_mu (gb_cosign_sign_fn). */
+static int cosign_sign(void *ctx, char *note, size_t cap, size_t *len, gb_pubkey *keys,
+	size_t keys_cap, size_t *key_count, gb_err *err)
+{
+	gb_server *s = ctx;
+	pthread_mutex_lock(&s->ledger_mu);
+	int rc = gb_ledger_checkpoint(s->ledger, &s->log_key, note, cap, len, err);
+	const gb_roster *r = gb_ledger_roster(s->ledger);
+	*key_count = 0;
+	for (size_t i = 0; i < r->count && *key_count < keys_cap; i++)
+		if (r->p[i].role == GB_ROLE_WITNESS && !r->p[i].revoked)
+			keys[(*key_count)++] = r->p[i].key;
+	pthread_mutex_unlock(&s->ledger_mu);
+	return rc;
+}
+
+/* A consistency proof of the log, under ledger_mu (gb_cosign_prove_fn). */
+static int cosign_prove(void *ctx, uint64_t size1, uint64_t size2,
+	uint8_t proof[GB_PROOF_MAX][GB_HASH_BYTES], size_t *count, gb_err *err)
+{
+	gb_server *s = ctx;
+	uint8_t root1[GB_HASH_BYTES], root2[GB_HASH_BYTES];
+	pthread_mutex_lock(&s->ledger_mu);
+	int rc = gb_ledger_prove_consistency(s->ledger, size1, size2, proof, count, root1, root2, err);
+	pthread_mutex_unlock(&s->ledger_mu);
+	return rc;
+}
+
+/* Starts collecting cosignatures from cfg's witnesses, if it names any. */
+static int cosign_start(gb_server *s, const gb_server_config *cfg, gb_err *err)
+{
+	if (cfg->witness_count == 0)
+		return 0;
+	if (!s->has_key)
+		return gb_err_set(err, GB_EINVAL, "server: witnesses cosign checkpoints: the log key is needed");
+	return gb_cosign_service_start(cfg->witness_urls, cfg->witness_count, cosign_sign,
+		cosign_prove, s, &s->cosign, err);
 }
 
 /* ---------------------------------------------------------------- writer */
@@ -185,6 +230,8 @@ static void *writer_main(void *arg)
 			group[i]->done = 1;
 		pthread_cond_broadcast(&s->done_cv);
 		pthread_mutex_unlock(&s->q_mu);
+		if (s->cosign != NULL)
+			gb_cosign_service_kick(s->cosign);
 	}
 }
 
@@ -598,6 +645,8 @@ static enum MHD_Result get_checkpoint(gb_server *s, struct MHD_Connection *c, st
 	gb_err err;
 	if (note == NULL)
 		return MHD_NO;
+	if (s->cosign != NULL && gb_cosign_service_latest(s->cosign, note, GB_NOTE_MAX, &len))
+		return reply(c, r, 200, "text/plain; charset=utf-8", note, len);
 	pthread_mutex_lock(&s->ledger_mu);
 	int rc = gb_ledger_checkpoint(s->ledger, &s->log_key, note, GB_NOTE_MAX, &len, &err);
 	pthread_mutex_unlock(&s->ledger_mu);
@@ -916,6 +965,7 @@ static void server_free(gb_server *s)
 {
 	if (s == NULL)
 		return;
+	gb_cosign_service_stop(s->cosign); /* before the ledger_mu it uses goes */
 	gb_seckey_wipe(&s->log_key);
 	pthread_mutex_destroy(&s->ledger_mu);
 	pthread_mutex_destroy(&s->q_mu);
@@ -995,6 +1045,10 @@ int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, 
 		return gb_err_set(err, GB_ENOMEM, "server: out of memory");
 	int rc = server_init(s, cfg, l, err);
 	if (rc != 0) {
+		server_free(s);
+		return rc;
+	}
+	if ((rc = cosign_start(s, cfg, err)) != 0) {
 		server_free(s);
 		return rc;
 	}

@@ -192,6 +192,100 @@ static void test_index_at_date(void)
 	gb_ledger_close(l);
 }
 
+/* A key named `name` with `alg` from a fixed seed (0x61, or 0x62 for alg 0x01). */
+static gb_seckey witness_key(const char *name, uint8_t alg)
+{
+	uint8_t seed[GB_SEED_BYTES];
+	memset(seed, alg == GB_ALG_ED25519 ? 0x62 : 0x61, sizeof seed);
+	gb_seckey k;
+	CU_ASSERT_FATAL(gb_seckey_from_seed(&k, name, alg, seed, NULL) == 0);
+	return k;
+}
+
+/* A ledger whose charter has the fixture's participants plus `extra` (JSON). */
+static int ledger_with_participant(gb_ledger **out, gb_err *err, const char *extra)
+{
+	char parts[8192];
+	snprintf(parts, sizeof parts, "%.*s,%s]", (int)strlen(fx_participants()) - 1,
+		fx_participants(), extra);
+	static uint8_t buf[GB_ENTRY_MAX];
+	size_t len = fx_sign(buf, sizeof buf, FX_ASSOC,
+		"{\"type\":\"charter\",\"id\":\"charter\",\"name\":\"Witnessed\",\"participants\":%s}",
+		parts);
+	static int seq;
+	char dir[256];
+	snprintf(dir, sizeof dir, "%s/w%d", fx_root, ++seq);
+	gb_ledger_opts opts = { .clock_s = FX_CLOCK };
+	*out = NULL;
+	return gb_ledger_create(dir, "gongbao.test/zs", &fx_key[FX_LOG].pub, buf, len, &opts, out, err);
+}
+
+/*
+ * A witness may hold a cosignature/v1 key (alg 0x04) in the charter; no other
+ * role may, and such a key signs no entries.
+ */
+static void test_witness_cosigning_key(void)
+{
+	fx_setup();
+	gb_seckey w4 = witness_key("zs-witness", GB_ALG_COSIGNATURE_V1);
+	char vk4[GB_VKEY_MAX], extra[512];
+	gb_vkey_format(&w4.pub, vk4);
+	gb_ledger *l;
+	gb_err err;
+	/* A member or regulator with an alg 0x04 key: the charter is refused. */
+	snprintf(extra, sizeof extra, "{\"id\":\"zs-witness\",\"role\":\"member\",\"vkey\":\"%s\"}", vk4);
+	CU_ASSERT_EQUAL(ledger_with_participant(&l, &err, extra), GB_ECHARTER);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "participants[4]: vkey of 'zs-witness' has alg 0x04"));
+	snprintf(extra, sizeof extra, "{\"id\":\"zs-witness\",\"role\":\"regulator\",\"vkey\":\"%s\"}", vk4);
+	CU_ASSERT_EQUAL(ledger_with_participant(&l, &err, extra), GB_ECHARTER);
+	/* A witness with it: accepted, and the roster keeps the key across a reopen. */
+	snprintf(extra, sizeof extra, "{\"id\":\"zs-witness\",\"role\":\"witness\",\"vkey\":\"%s\"}", vk4);
+	int rc = ledger_with_participant(&l, &err, extra);
+	if (rc != 0)
+		fprintf(stderr, "witness charter: %s\n", err.msg);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	const gb_participant *p = gb_roster_find(gb_ledger_roster(l), (gb_str){ "zs-witness", 10 });
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(p->role, GB_ROLE_WITNESS);
+	CU_ASSERT_EQUAL(p->key.alg, GB_ALG_COSIGNATURE_V1);
+	CU_ASSERT_EQUAL(p->key.keyid, w4.pub.keyid);
+	/* An alg 0x01 key of the witness's name signs a memo as the witness: refused, nothing stored. */
+	gb_seckey saved = fx_key[FX_STRANGER];
+	fx_key[FX_STRANGER] = witness_key("zs-witness", GB_ALG_ED25519);
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_STRANGER,
+		"{\"type\":\"memo\",\"id\":\"w1\",\"signer\":\"zs-witness\",\"text\":\"hi\"}"), GB_EUNKNOWNKEY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "'zs-witness' is a witness cosigning key (alg 0x04)"));
+	CU_ASSERT_EQUAL(fx_log_size(l), 1);
+	/* The association may rotate it to an alg 0x01 key, which then signs. */
+	char vk1[GB_VKEY_MAX];
+	gb_vkey_format(&fx_key[FX_STRANGER].pub, vk1);
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_ASSOC, "{\"type\":\"key.rotate\",\"id\":\"r1\","
+		"\"participant\":\"zs-witness\",\"vkey\":\"%s\"}", vk1), 0);
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_STRANGER,
+		"{\"type\":\"memo\",\"id\":\"w2\",\"signer\":\"zs-witness\",\"text\":\"hi\"}"), 0);
+	/* And back to the alg 0x04 key (by the witness itself, while it can sign). */
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_STRANGER, "{\"type\":\"key.rotate\",\"id\":\"r2\","
+		"\"signer\":\"zs-witness\",\"participant\":\"zs-witness\",\"vkey\":\"%s\"}", vk4), 0);
+	CU_ASSERT_EQUAL(gb_roster_find(gb_ledger_roster(l), (gb_str){ "zs-witness", 10 })->key.alg,
+		GB_ALG_COSIGNATURE_V1);
+	fx_key[FX_STRANGER] = saved;
+	/* A member may not rotate to an alg 0x04 key, nor be admitted with one. */
+	gb_seckey m4 = witness_key("cpic-zs", GB_ALG_COSIGNATURE_V1);
+	gb_vkey_format(&m4.pub, vk4);
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_CPIC, "{\"type\":\"key.rotate\",\"id\":\"r3\","
+		"\"participant\":\"cpic-zs\",\"vkey\":\"%s\"}", vk4), GB_EVKEY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "only a witness may have an alg 0x04 key"));
+	gb_seckey n4 = witness_key("pingan-zs", GB_ALG_COSIGNATURE_V1);
+	gb_vkey_format(&n4.pub, vk4);
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_ASSOC, "{\"type\":\"member.admit\",\"id\":\"a1\","
+		"\"participant\":\"pingan-zs\",\"role\":\"member\",\"vkey\":\"%s\"}", vk4), GB_EVKEY);
+	/* ... but a new witness may. */
+	CU_ASSERT_EQUAL(fx_post(l, &err, FX_ASSOC, "{\"type\":\"member.admit\",\"id\":\"a2\","
+		"\"participant\":\"pingan-zs\",\"role\":\"witness\",\"vkey\":\"%s\"}", vk4), 0);
+	CU_ASSERT_EQUAL(fx_log_size(l), 5);
+	gb_ledger_close(l);
+}
+
 static void add_tests(CU_pSuite s)
 {
 	CU_add_test(s, "index at date", test_index_at_date);
@@ -201,6 +295,7 @@ static void add_tests(CU_pSuite s)
 	CU_add_test(s, "rotate and revoke", test_rotate_and_revoke);
 	CU_add_test(s, "suspend and readmit", test_suspend_readmit);
 	CU_add_test(s, "shares.set", test_shares_set);
+	CU_add_test(s, "witness cosigning key", test_witness_cosigning_key);
 }
 
 GB_CUNIT_MAIN("members", add_tests)

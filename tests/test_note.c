@@ -830,6 +830,110 @@ static void test_spec_cosigned_example(void)
 	CU_ASSERT(memcmp(note.sigs[1].sig, ts, 8) == 0);
 }
 
+/* gb_note_signature_line makes exactly the line gb_note_add_signature appends. */
+static void test_signature_line(void)
+{
+	gb_seckey w = witness_key(), logk = log_key();
+	const char *text = vec(CP_VECTORS, "checkpoint_text");
+	const char *signed_cp = vec(CP_VECTORS, "signed_checkpoint");
+	char line[GB_NOTE_LINE_MAX];
+	size_t len = 0;
+	gb_err err;
+	CU_ASSERT_FATAL(gb_note_signature_line(text, strlen(text), &w, 1700000000, line, &len, &err) == 0);
+	CU_ASSERT(len == strlen(line));
+	CU_ASSERT_STRING_EQUAL(line, vec(CP_VECTORS, "cosignature_line"));
+	/* An alg 0x01 key gives the log's plain signature line (the timestamp is unused). */
+	CU_ASSERT_FATAL(gb_note_signature_line(text, strlen(text), &logk, 99, line, &len, &err) == 0);
+	CU_ASSERT_STRING_EQUAL(line, strstr(signed_cp, "\n\n") + 2);
+	/* The longest name fits. */
+	char name[GB_NAME_MAX + 1];
+	memset(name, 'n', GB_NAME_MAX);
+	name[GB_NAME_MAX] = '\0';
+	gb_seckey longw = seed_key(name, GB_ALG_COSIGNATURE_V1, vec(CP_VECTORS, "witness_seed_hex"));
+	CU_ASSERT_FATAL(gb_note_signature_line(text, strlen(text), &longw, INT64_MAX, line, &len, &err) == 0);
+	CU_ASSERT(len == GB_NOTE_LINE_MAX - 1);
+	/* Failures: not a checkpoint for a cosignature, not note text, a timestamp too large. */
+	const char *plain = "hello\n";
+	CU_ASSERT(gb_note_signature_line(plain, strlen(plain), &w, 1, line, &len, &err) == GB_ENOTE);
+	CU_ASSERT(strstr(err.msg, "cosignature/v1 signs only checkpoints") != NULL);
+	CU_ASSERT(gb_note_signature_line(plain, strlen(plain), &logk, 1, line, &len, &err) == 0);
+	CU_ASSERT(gb_note_signature_line(text, strlen(text) - 1, &w, 1, line, &len, &err) == GB_EINVAL);
+	CU_ASSERT(strstr(err.msg, "does not end with a newline") != NULL);
+	CU_ASSERT(gb_note_signature_line("a\tb\n", 4, &logk, 1, line, &len, &err) == GB_EINVAL);
+	CU_ASSERT(strstr(err.msg, "control character 0x09 at byte 1") != NULL);
+	CU_ASSERT(gb_note_signature_line(text, strlen(text), &w, (uint64_t)INT64_MAX + 1, line, &len,
+		&err) == GB_EINVAL);
+	gb_seckey_wipe(&w);
+	gb_seckey_wipe(&logk);
+	gb_seckey_wipe(&longw);
+}
+
+/* gb_note_add_line appends a line made elsewhere, replacing its key's line. */
+static void test_add_line(void)
+{
+	const char *signed_cp = vec(CP_VECTORS, "signed_checkpoint");
+	const char *cosigned = vec(CP_VECTORS, "cosigned_checkpoint");
+	const char *cline = vec(CP_VECTORS, "cosignature_line");
+	char m[GB_NOTE_MAX];
+	size_t len = strlen(signed_cp);
+	memcpy(m, signed_cp, len + 1);
+	gb_err err;
+	CU_ASSERT_FATAL(gb_note_add_line(m, sizeof m, &len, cline, strlen(cline), &err) == 0);
+	CU_ASSERT(len == strlen(cosigned));
+	CU_ASSERT_STRING_EQUAL(m, cosigned);
+	/* The same key again replaces its line: a later cosignature by the witness. */
+	gb_seckey w = witness_key();
+	const char *text = vec(CP_VECTORS, "checkpoint_text");
+	char line2[GB_NOTE_LINE_MAX];
+	size_t line2_len = 0;
+	CU_ASSERT_FATAL(gb_note_signature_line(text, strlen(text), &w, 1700000001, line2, &line2_len, &err) == 0);
+	CU_ASSERT_FATAL(gb_note_add_line(m, sizeof m, &len, line2, line2_len, &err) == 0);
+	CU_ASSERT(len == strlen(cosigned));
+	CU_ASSERT_STRING_EQUAL(m + strlen(signed_cp), line2);
+	gb_pubkey v[2] = { vkey(CP_VECTORS, "log_vkey"), vkey(CP_VECTORS, "witness_vkey") };
+	gb_note note;
+	CU_ASSERT_FATAL(gb_note_open(m, len, v, 2, &note, &err) == 0);
+	CU_ASSERT(note.verified_count == 2);
+	/* A line by a key the note does not know is added as it is (not verified here). */
+	const char *other = EM_DASH " other.example/w9 QkJCQkI=\n";
+	CU_ASSERT_FATAL(gb_note_add_line(m, sizeof m, &len, other, strlen(other), &err) == 0);
+	CU_ASSERT(len == strlen(cosigned) + strlen(other));
+	CU_ASSERT_STRING_EQUAL(m + len - strlen(other), other);
+
+	/* Malformed lines are refused and leave the note unchanged. */
+	static const char *const bad[] = {
+		EM_DASH " w QkJCQkI=",                    /* no newline */
+		EM_DASH " w QkJCQkI=\n" EM_DASH " w QkJCQkI=\n", /* two lines */
+		"- w QkJCQkI=\n",                         /* no em dash */
+		EM_DASH " w QkJCQkI\n",                   /* bad base64 */
+		EM_DASH " w QkJC\n",                      /* 3 bytes: no key id and signature */
+		EM_DASH " w+x QkJCQkI=\n",                /* '+' in the name */
+		EM_DASH " w \x01QkJCQkI=\n",              /* control character */
+		"\n",                                     /* empty */
+	};
+	char before[GB_NOTE_MAX];
+	memcpy(before, m, len + 1);
+	size_t before_len = len;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int rc = gb_note_add_line(m, sizeof m, &len, bad[i], strlen(bad[i]), &err);
+		CU_ASSERT(rc == GB_ENOTE);
+		if (rc != GB_ENOTE)
+			fprintf(stderr, "\nbad line %zu: %s\n", i, gb_errname(rc));
+		CU_ASSERT(len == before_len);
+		CU_ASSERT(memcmp(m, before, len) == 0);
+	}
+	/* No room: GB_ETOOBIG, unchanged; not a note: GB_ENOTE. */
+	len = strlen(signed_cp);
+	memcpy(m, signed_cp, len + 1);
+	CU_ASSERT(gb_note_add_line(m, strlen(cosigned) - 1, &len, cline, strlen(cline), &err) == GB_ETOOBIG);
+	CU_ASSERT(len == strlen(signed_cp));
+	CU_ASSERT_STRING_EQUAL(m, signed_cp);
+	len = strlen(text);
+	memcpy(m, text, len + 1);
+	CU_ASSERT(gb_note_add_line(m, sizeof m, &len, cline, strlen(cline), &err) == GB_ENOTE);
+	gb_seckey_wipe(&w);
+}
+
 static void add_tests(CU_pSuite s)
 {
 	CU_add_test(s, "sign the vector text", test_sign_vector);
@@ -847,6 +951,8 @@ static void add_tests(CU_pSuite s)
 	CU_add_test(s, "cosignature is not a note signature", test_cosignature_cross_alg);
 	CU_add_test(s, "cosigning failures", test_cosign_add_failures);
 	CU_add_test(s, "spec cosigned example", test_spec_cosigned_example);
+	CU_add_test(s, "one signature line", test_signature_line);
+	CU_add_test(s, "add an existing line", test_add_line);
 }
 
 GB_CUNIT_MAIN("note", add_tests)

@@ -45,6 +45,13 @@ int gb_client_open(const char *base_url, gb_client **out, gb_err *err);
 /* Frees the client; NULL is allowed. */
 void gb_client_close(gb_client *c);
 
+/*
+ * Sets the time limit of each later request (1..GB_CLIENT_TIMEOUT_S
+ * seconds; the default is GB_CLIENT_TIMEOUT_S), for callers that must not
+ * wait long, such as a log asking its witnesses.
+ */
+void gb_client_set_timeout(gb_client *c, unsigned seconds);
+
 /* The base URL, as opened (without a trailing '/'). */
 const char *gb_client_url(const gb_client *c);
 

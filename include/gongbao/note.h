@@ -89,6 +89,37 @@ int gb_note_sign(const char *text, size_t text_len, const gb_seckey *key,
 int gb_note_add_signature(char *buf, size_t cap, size_t *note_len,
 	const gb_seckey *key, uint64_t timestamp, gb_err *err);
 
+/* Room for the longest signature line gongbao writes and a NUL: em dash and
+ * space, a name of GB_NAME_MAX bytes, a space, base64 of 76 bytes (104
+ * characters), '\n'. */
+#define GB_NOTE_LINE_MAX (4 + GB_NAME_MAX + 1 + 104 + 1 + 1)
+
+/*
+ * Writes into line the one signature line ("\u2014 name base64\n") that
+ * gb_note_add_signature would append for `key` and `timestamp` to a note
+ * whose text is text[0..text_len), without a note around it: for a witness
+ * answering add-checkpoint, whose answer is the line alone. Sets *line_len
+ * (the '\n' included; a NUL follows it, not counted). Returns 0, GB_EINVAL (text that
+ * is not note text, an alg other than 0x01 and 0x04, a timestamp over
+ * 2^63-1) or GB_ENOTE (an alg 0x04 key and text that is not a checkpoint).
+ */
+int gb_note_signature_line(const char *text, size_t text_len, const gb_seckey *key,
+	uint64_t timestamp, char line[GB_NOTE_LINE_MAX], size_t *line_len, gb_err *err);
+
+/*
+ * Appends an existing signature line (line_len bytes: exactly one line
+ * ending in '\n', such as a witness's answer) to the note in buf, in place,
+ * dropping first any line with the same key name and key id (as
+ * gb_note_add_signature). The line is parsed (form, name, base64 of at least
+ * 5 bytes), NOT verified: the caller must have verified it, for example with
+ * gb_note_open on the note with the line appended. A NUL is added after the
+ * note when cap leaves room. Returns 0, GB_ENOTE (malformed note or line) or
+ * GB_ETOOBIG (over cap, GB_NOTE_MAX or GB_NOTE_SIGS_MAX lines); on failure
+ * buf is unchanged.
+ */
+int gb_note_add_line(char *buf, size_t cap, size_t *note_len, const char *line,
+	size_t line_len, gb_err *err);
+
 /*
  * Parses the note in msg and verifies every signature line whose name and
  * key id match one of `verifiers` (alg 0x01: plain Ed25519 over the text;

@@ -43,7 +43,9 @@ enum gb_role {
 typedef struct gb_participant {
 	char id[GB_ID_MAX + 1];
 	unsigned role;                  /* one enum gb_role */
-	gb_pubkey key;                  /* alg GB_ALG_ED25519, key.name == id */
+	gb_pubkey key;                  /* key.name == id; alg GB_ALG_ED25519, or for a
+	                                 * witness GB_ALG_COSIGNATURE_V1 (which signs
+	                                 * no entries, only cosignatures) */
 	int suspended;                  /* a suspended member signs nothing until readmitted */
 	int revoked;                    /* its key is revoked: it signs nothing until rotated */
 } gb_participant;
@@ -73,13 +75,24 @@ typedef struct gb_roster {
 /* "association", "member", "regulator", "witness"; NULL for anything else. */
 const char *gb_role_name(unsigned role);
 
+/*
+ * Returns 1 if a participant with `role` may have a key of algorithm `alg`:
+ * every role an alg 0x01 (Ed25519) key; a witness also an alg 0x04
+ * (cosignature/v1) key, with which it cosigns checkpoints but signs no
+ * entries. Else 0.
+ */
+int gb_role_key_alg_allowed(unsigned role, uint8_t alg);
+
+/* The rule of gb_role_key_alg_allowed for `role`, as a phrase for messages. */
+const char *gb_role_key_alg_rule(unsigned role);
+
 /* Finds a participant by id (binary search). NULL if absent. */
 const gb_participant *gb_roster_find(const gb_roster *r, gb_str id);
 
 /*
  * The key that signature `i` of `e` claims, if the roster has it: the
- * signer must be a participant whose key id equals the signature's.
- * NULL otherwise. Used to verify signatures before the rules run.
+ * signer must be a participant whose key (alg 0x01, not revoked) has the
+ * signature's key id. NULL otherwise. Used to verify signatures before the rules run.
  */
 const gb_pubkey *gb_roster_key(const gb_roster *r, const gb_entry *e, size_t i);
 

@@ -7,7 +7,9 @@
  *                                 batch (a MessagePack array of bin entries),
  *                                 or one entry as application/json
  *                                 {"entry": "<standard base64>"}
- *   GET  /v1/checkpoint           the signed note (text/plain), needs a log key
+ *   GET  /v1/checkpoint           the signed note (text/plain), needs a log key;
+ *                                 with witnesses, the one of the last cosigning
+ *                                 round with its cosignatures (see below)
  *   GET  /v1/entries?start=S&end=E  entries [S, E) as a MessagePack array of
  *                                 bin, E <= size, at most GB_SERVER_RANGE_MAX
  *   GET  /v1/proof/inclusion?index=I&size=N     JSON as 'gongbao prove'
@@ -48,6 +50,19 @@
  * steadily its bytes trickle in.
  * One access log line per request on stderr: METHOD PATH STATUS BYTES MS
  * (STATUS 0: no answer was sent).
+ *
+ * Witnesses (gongbao/cosign.h, spec/WITNESS.md): with witness_urls, a
+ * cosigning thread runs a round (a checkpoint signed then, sent to every
+ * witness, the lines verified against the charter's witness keys: role
+ * witness, not revoked, alg 0x04) at start, after commits (at most one
+ * round per GB_COSIGN_INTERVAL_MS, 100 ms, from round start to round start),
+ * and GB_COSIGN_RETRY_S (10 s) after a round that some witness failed.
+ * GET /v1/checkpoint then serves the checkpoint of the last round that ran,
+ * with the cosignatures it collected (none if every witness failed): it lags
+ * the log by what was committed since that round signed it. Until the first
+ * round ends, and without witnesses, it serves a checkpoint signed at the
+ * request, without cosignatures. A line per round and per failed witness
+ * on stderr ("cosign: ...").
  */
 #ifndef GONGBAO_SERVER_H
 #define GONGBAO_SERVER_H
@@ -69,6 +84,7 @@ extern "C" {
 #define GB_SERVER_CONN_MAX 256           /* simultaneous connections */
 #define GB_SERVER_TIMEOUT_S 30           /* idle connection timeout, seconds */
 #define GB_SERVER_REQUEST_S 60           /* to receive a whole request, seconds */
+#define GB_SERVER_WITNESSES_MAX 8        /* witness URLs (GB_COSIGN_WITNESSES_MAX) */
 
 typedef struct gb_server gb_server;
 
@@ -76,6 +92,8 @@ typedef struct gb_server_config {
 	uint32_t addr_be;        /* IPv4 address to listen on, network order */
 	uint16_t port;           /* port, host order */
 	const gb_seckey *log_key; /* for /v1/checkpoint; NULL: 404 there. Copied */
+	const char *const *witness_urls; /* witnesses' base URLs (need log_key); read at start */
+	size_t witness_count;     /* 0 (no witnesses) to GB_SERVER_WITNESSES_MAX */
 	int ipv6;                /* 1: listen on addr6 instead of addr_be */
 	uint8_t addr6[16];       /* IPv6 address, network order; :: also takes IPv4 */
 	size_t queue_max;        /* pending submissions, 1..GB_SERVER_QUEUE_MAX; 0: the max */
@@ -85,15 +103,16 @@ typedef struct gb_server_config {
 /*
  * Starts serving `l` (which the server uses from its own threads until
  * gb_server_stop; the caller must not use it meanwhile). Returns 0 with *out
- * running, GB_EINVAL for a queue_max over GB_SERVER_QUEUE_MAX, GB_EIO
- * (cannot listen), or GB_ENOMEM.
+ * running, or GB_EIO (cannot listen), GB_EINVAL (witnesses without a log
+ * key, too many, a bad URL; a queue_max over GB_SERVER_QUEUE_MAX), GB_ENOMEM.
  */
 int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, gb_err *err);
 
 /*
  * Stops accepting connections, answers the requests in flight, commits
- * everything queued, and frees the server (the ledger stays open). NULL is
- * allowed.
+ * everything queued, lets a cosigning round in flight end (each witness
+ * request is bounded by GB_CLIENT_TIMEOUT_S), and frees the server (the
+ * ledger stays open). NULL is allowed.
  */
 void gb_server_stop(gb_server *s);
 

@@ -43,6 +43,7 @@ extern const struct cli_cmd cli_cmd_coverage;
 extern const struct cli_cmd cli_cmd_audit;
 extern const struct cli_cmd cli_cmd_serve;
 extern const struct cli_cmd cli_cmd_mirror;
+extern const struct cli_cmd cli_cmd_witness;
 
 /*
  * `gongbao export --bundle FILE [--ledger DIR] (--key LOG.sec | --checkpoint

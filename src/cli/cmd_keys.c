@@ -1,6 +1,7 @@
 /*
  * cmd_keys.c: gongbao keygen and gongbao vkey.
  */
+#include <assert.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,16 +10,34 @@
 
 #include "cli.h"
 
+/*
+ * Makes a new random key named `name`: an Ed25519 signing key (alg 0x01),
+ * or with `witness` a cosignature/v1 witness key (alg 0x04).
+ */
+static int new_key(gb_seckey *key, const char *name, int witness, gb_err *err)
+{
+	assert(key != NULL);
+	assert(name != NULL);
+	if (!witness)
+		return gb_seckey_generate(key, name, err);
+	uint8_t seed[GB_SEED_BYTES];
+	randombytes_buf(seed, sizeof seed);
+	int rc = gb_seckey_from_seed(key, name, GB_ALG_COSIGNATURE_V1, seed, err);
+	sodium_memzero(seed, sizeof seed);
+	return rc;
+}
+
 static int keygen_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "witness", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL, *out = NULL;
-	int json = 0, c;
+	int json = 0, witness = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'n')
@@ -27,6 +46,8 @@ static int keygen_run(int argc, char **argv)
 			out = optarg;
 		else if (c == 'j')
 			json = 1;
+		else if (c == 'w')
+			witness = 1;
 		else
 			return cli_usage("keygen", "unknown option");
 	}
@@ -36,7 +57,7 @@ static int keygen_run(int argc, char **argv)
 	gb_seckey key;
 	char pass[GB_PASSPHRASE_MAX + 2];
 	size_t pass_len = 0;
-	int rc = gb_seckey_generate(&key, name, &err);
+	int rc = new_key(&key, name, witness, &err);
 	rc = rc ? rc : cli_new_passphrase(out, pass, sizeof pass, &pass_len, &err);
 	rc = rc ? rc : gb_keyfile_write(out, &key, pass, pass_len, &err);
 	sodium_memzero(pass, sizeof pass);
@@ -49,8 +70,8 @@ static int keygen_run(int argc, char **argv)
 	if (json) {
 		char keyid[9];
 		snprintf(keyid, sizeof keyid, "%08x", (unsigned)key.pub.keyid);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "name", key.pub.name, "keyid", keyid,
-			"vkey", vkey, "file", out);
+		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "name", key.pub.name, "keyid", keyid,
+			"alg", (int)key.pub.alg, "vkey", vkey, "file", out);
 		cli_print_json(o, 1);
 		json_decref(o);
 	} else {
@@ -61,23 +82,32 @@ static int keygen_run(int argc, char **argv)
 }
 
 const struct cli_cmd cli_cmd_keygen = {
-	"keygen", "make a signing key, saved encrypted; prints its verifier key",
-	"Usage: gongbao keygen --name NAME --out FILE.sec [--json]\n"
+	"keygen", "make a signing or witness key, saved encrypted; prints its verifier key",
+	"Usage: gongbao keygen --name NAME --out FILE.sec [--witness] [--json]\n"
 	"\n"
 	"Makes a new Ed25519 key named NAME (a participant id such as 'picc-zs', or the\n"
 	"log's origin for a checkpoint key), writes it to FILE.sec encrypted with a\n"
 	"passphrase (Argon2id + XSalsa20-Poly1305, spec/KEYS.md), and prints its C2SP\n"
 	"verifier key, NAME+KEYID+BASE64, for the charter or for verifiers.\n"
 	"\n"
+	"With --witness the key is a witness's cosigning key (alg 0x04,\n"
+	"c2sp.org/tlog-cosignature cosignature/v1; its vkey's base64 starts with 'B'):\n"
+	"for 'gongbao witness --key', and for the charter as the vkey of a participant\n"
+	"with role witness. It cosigns checkpoints only: it cannot sign entries, and\n"
+	"an ordinary key (alg 0x01, base64 starting with 'A') cannot cosign.\n"
+	"\n"
 	"The passphrase comes from GONGBAO_PASSPHRASE, or is asked twice on the terminal.\n"
 	"FILE.sec must not exist yet; it is created with mode 0600.\n"
 	"\n"
 	"  --name NAME   key name: no spaces, no '+', at most 128 bytes\n"
 	"  --out FILE    where to write the encrypted key\n"
-	"  --json        print {\"name\",\"keyid\",\"vkey\",\"file\"} instead of the bare vkey\n"
+	"  --witness     a witness cosigning key (alg 0x04) instead of a signing key\n"
+	"  --json        print {\"name\",\"keyid\",\"alg\",\"vkey\",\"file\"} instead of the\n"
+	"                bare vkey (alg 1 or 4)\n"
 	"\n"
-	"Example:\n"
-	"  GONGBAO_PASSPHRASE=... gongbao keygen --name picc-zs --out picc.sec\n",
+	"Examples:\n"
+	"  GONGBAO_PASSPHRASE=... gongbao keygen --name picc-zs --out picc.sec\n"
+	"  GONGBAO_PASSPHRASE=... gongbao keygen --witness --name zs-eb-witness --out w.sec\n",
 	keygen_run,
 };
 

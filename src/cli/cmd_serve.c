@@ -61,8 +61,15 @@ static int load_log_key(const char *dir, const char *path, gb_seckey *key, gb_er
 	return cli_load_key(path, key, err);
 }
 
+/* The --witness URLs. */
+struct witnesses {
+	const char *url[GB_SERVER_WITNESSES_MAX];
+	size_t count;
+};
+
 /* Serves until SIGTERM or SIGINT, then stops cleanly. */
-static int serve(const char *dir, gb_server_config *cfg, const char *listen, const char *key_path)
+static int serve(const char *dir, gb_server_config *cfg, const char *listen, const char *key_path,
+	const struct witnesses *wit)
 {
 	gb_err err;
 	gb_seckey key;
@@ -81,6 +88,8 @@ static int serve(const char *dir, gb_server_config *cfg, const char *listen, con
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server's threads inherit it */
 	cfg->log_key = rc == 0 ? &key : NULL;
+	cfg->witness_urls = wit->url;
+	cfg->witness_count = wit->count;
 	gb_server *s;
 	rc = gb_server_start(cfg, l, &s, &err);
 	cfg->log_key = NULL;
@@ -106,8 +115,10 @@ static int serve_run(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'a' },
 		{ "log-key", required_argument, NULL, 'k' },
 		{ "public", no_argument, NULL, 'p' },
+		{ "witness", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct witnesses wit = { .count = 0 };
 	const char *ledger_opt = NULL, *listen = "127.0.0.1:8080", *key_path = NULL;
 	int public = 0, c;
 	optind = 1;
@@ -117,6 +128,11 @@ static int serve_run(int argc, char **argv)
 		case 'a': listen = optarg; break;
 		case 'k': key_path = optarg; break;
 		case 'p': public = 1; break;
+		case 'w':
+			if (wit.count == GB_SERVER_WITNESSES_MAX)
+				return cli_usage("serve", "at most %d --witness", GB_SERVER_WITNESSES_MAX);
+			wit.url[wit.count++] = optarg;
+			break;
 		default: return cli_usage("serve", "unknown option");
 		}
 	}
@@ -128,12 +144,13 @@ static int serve_run(int argc, char **argv)
 		return cli_usage("serve", "--listen '%s': want IPV4:PORT or [IPV6]:PORT", listen);
 	if (!public && !is_loopback(&cfg))
 		return cli_usage("serve", "--listen '%s' is not a loopback address: add --public", listen);
-	return serve(dir, &cfg, listen, key_path);
+	return serve(dir, &cfg, listen, key_path, &wit);
 }
 
 const struct cli_cmd cli_cmd_serve = {
 	"serve", "serve the ledger over HTTP (entries in; checkpoints, entries, proofs and reports out)",
 	"Usage: gongbao serve [--ledger DIR] [--listen IP:PORT|[IPV6]:PORT] [--log-key FILE.sec] [--public]\n"
+	"                     [--witness URL ...]\n"
 	"\n"
 	"Serves the ledger over HTTP/1.1 until SIGTERM or SIGINT, which stop accepting\n"
 	"connections, answer what is in flight, commit what is queued and exit 0.\n"
@@ -142,7 +159,10 @@ const struct cli_cmd cli_cmd_serve = {
 	"                         MessagePack array of bin entries (at most 16384, 1 MiB),\n"
 	"                         or one entry as application/json {\"entry\": \"<base64>\"}\n"
 	"                         -> {\"index\": N, \"duplicate\": bool} (an array for a batch)\n"
-	"  GET /v1/checkpoint     the signed checkpoint (needs the log key)\n"
+	"  GET /v1/checkpoint     the signed checkpoint (needs the log key); with --witness,\n"
+	"                         the one of the last cosigning round, with the witnesses'\n"
+	"                         cosignatures (it may lag the log by the entries committed\n"
+	"                         since that round began)\n"
 	"  GET /v1/entries?start=S&end=E   entries [S, E), at most 1000, MessagePack array of bin\n"
 	"  GET /v1/proof/inclusion?index=I&size=N, /v1/proof/consistency?size1=M&size2=N\n"
 	"                         JSON as 'gongbao prove'\n"
@@ -169,6 +189,15 @@ const struct cli_cmd cli_cmd_serve = {
 	"  --public          allow a non-loopback address\n"
 	"  --log-key FILE    the log's secret key for checkpoints (default DIR/log.sec if\n"
 	"                    present; passphrase from GONGBAO_PASSPHRASE), loaded once\n"
+	"  --witness URL     a witness (gongbao witness, or any c2sp.org/tlog-witness) to\n"
+	"                    collect cosignatures from, at URL/add-checkpoint; repeat, at\n"
+	"                    most 8. Needs the log key. A round sends a freshly signed\n"
+	"                    checkpoint to every witness at start, after commits (at most\n"
+	"                    one round per 100 ms) and 10 s after a round a witness failed;\n"
+	"                    only cosignatures by the charter's witnesses (role witness,\n"
+	"                    an alg 0x04 key: gongbao keygen --witness) are kept. A witness\n"
+	"                    that is down or refuses costs only its own cosignature; each\n"
+	"                    round logs 'cosign: ...' lines on stderr\n"
 	"  --ledger DIR      the ledger (else $GONGBAO_LEDGER)\n",
 	serve_run,
 };

@@ -29,6 +29,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_reconcile, &cli_cmd_export,
 	&cli_cmd_serve,
 	&cli_cmd_mirror,
+	&cli_cmd_witness,
 };
 #define COMMANDS_COUNT (sizeof commands / sizeof commands[0])
 
