@@ -31,7 +31,7 @@ int main(void)
 }
 C
 PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --exists gongbao
-cc ${SANITIZE:+-fsanitize=$SANITIZE} -o "$tmp/use" "$tmp/use.c" $(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs gongbao)
+cc ${SANITIZE:+-fsanitize=$SANITIZE} -o "$tmp/use" "$tmp/use.c" $(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs --static gongbao)
 [ "$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/use")" = linked ]
 check "a program builds with pkg-config --cflags --libs gongbao and runs"
 "$tmp/prefix/bin/gongbao" --version | grep -q '^gongbao '
