@@ -6,7 +6,6 @@
  */
 #include <assert.h>
 #include <inttypes.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1011,17 +1010,12 @@ static int server_init(gb_server *s, const gb_server_config *cfg, gb_ledger *l, 
  */
 static int start_daemon(gb_server *s, const gb_server_config *cfg, gb_err *err)
 {
-	static const uint8_t any6[16] = { 0 };
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->port),
-		.sin_addr = { .s_addr = cfg->addr_be } };
-	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons(cfg->port) };
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC;
-	char text[INET6_ADDRSTRLEN] = "";
-	memcpy(&sa6.sin6_addr, cfg->addr6, sizeof cfg->addr6);
-	if (cfg->ipv6)
-		flags |= memcmp(cfg->addr6, any6, sizeof any6) == 0 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
-	s->daemon = MHD_start_daemon(flags, cfg->port, NULL, NULL, on_request, s,
-		MHD_OPTION_SOCK_ADDR, cfg->ipv6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
+	struct sockaddr_storage ss;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
+		gb_listen_sockaddr(&cfg->listen, &ss, sizeof ss);
+	char text[GB_LISTEN_TEXT_MAX];
+	s->daemon = MHD_start_daemon(flags, cfg->listen.port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)GB_SERVER_CONN_MAX,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GB_SERVER_TIMEOUT_S,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -1029,10 +1023,8 @@ static int start_daemon(gb_server *s, const gb_server_config *cfg, gb_err *err)
 		MHD_OPTION_END);
 	if (s->daemon != NULL)
 		return 0;
-	inet_ntop(cfg->ipv6 ? AF_INET6 : AF_INET, cfg->ipv6 ? (const void *)cfg->addr6 : (const void *)&cfg->addr_be,
-		text, sizeof text);
-	return gb_err_set(err, GB_EIO, cfg->ipv6 ? "server: cannot listen on [%s]:%u" : "server: cannot listen on %s:%u",
-		text, (unsigned)cfg->port);
+	gb_listen_format(&cfg->listen, cfg->listen.port, text);
+	return gb_err_set(err, GB_EIO, "server: cannot listen on %s", text);
 }
 
 int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, gb_err *err)

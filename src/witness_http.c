@@ -211,11 +211,11 @@ int gb_witness_http_start(const gb_witness_http_config *cfg, gb_witness *w,
 	if (s == NULL)
 		return gb_err_set(err, GB_ENOMEM, "witness server: out of memory");
 	s->w = w;
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->port),
-		.sin_addr = { .s_addr = cfg->addr_be } };
-	s->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC, cfg->port, NULL, NULL, on_request, s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	struct sockaddr_storage ss;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
+		gb_listen_sockaddr(&cfg->listen, &ss, sizeof ss);
+	s->daemon = MHD_start_daemon(flags, cfg->listen.port, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)GB_WITNESS_HTTP_CONN_MAX,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)GB_WITNESS_HTTP_PER_IP_MAX,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GB_WITNESS_HTTP_IDLE_S,
@@ -223,8 +223,9 @@ int gb_witness_http_start(const gb_witness_http_config *cfg, gb_witness *w,
 		MHD_OPTION_END);
 	if (s->daemon == NULL) {
 		free(s);
-		return gb_err_set(err, GB_EIO, "witness server: cannot listen on port %u",
-			(unsigned)cfg->port);
+		char text[GB_LISTEN_TEXT_MAX];
+		gb_listen_format(&cfg->listen, cfg->listen.port, text);
+		return gb_err_set(err, GB_EIO, "witness server: cannot listen on %s", text);
 	}
 	*out = s;
 	return 0;

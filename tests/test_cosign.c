@@ -159,7 +159,7 @@ static void test_setup(void)
 	lg.key = log_key.pub;
 	gb_err err;
 	CU_ASSERT_FATAL(gb_witness_open(dir, &wit_key, &lg, 1, &real, &err) == 0);
-	gb_witness_http_config cfg = { .addr_be = htonl(INADDR_LOOPBACK), .port = 0 };
+	gb_witness_http_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK), .port = 0 } };
 	CU_ASSERT_FATAL(gb_witness_http_start(&cfg, real, &real_http, &err) == 0);
 	snprintf(real_url, sizeof real_url, "http://127.0.0.1:%u", gb_witness_http_port(real_http));
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0,

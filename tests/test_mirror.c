@@ -29,10 +29,10 @@ static gb_server *serve(gb_ledger *l, char url[64])
 	gb_err err;
 	gb_server *s = NULL;
 	for (unsigned i = 0; i < PORT_TRIES && s == NULL; i++) {
-		gb_server_config cfg = { .addr_be = htonl(0x7f000001), .port = (uint16_t)next_port++,
+		gb_server_config cfg = { .listen = { .addr_be = htonl(0x7f000001), .port = (uint16_t)next_port++ },
 			.log_key = &fx_key[FX_LOG] };
 		if (gb_server_start(&cfg, l, &s, &err) == 0)
-			snprintf(url, 64, "http://127.0.0.1:%u", (unsigned)cfg.port);
+			snprintf(url, 64, "http://127.0.0.1:%u", (unsigned)cfg.listen.port);
 	}
 	CU_ASSERT_FATAL(s != NULL);
 	return s;

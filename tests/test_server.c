@@ -118,7 +118,7 @@ static gb_server *start(gb_ledger *l, gb_server_config *cfg)
 	gb_server *s = NULL;
 	gb_err err;
 	for (int k = 0; k < 40 && s == NULL; k++) {
-		cfg->port = (uint16_t)(20000 + (getpid() * 7 + k * 131) % 30000);
+		cfg->listen.port = (uint16_t)(20000 + (getpid() * 7 + k * 131) % 30000);
 		if (gb_server_start(cfg, l, &s, &err) != 0)
 			s = NULL;
 	}
@@ -224,11 +224,11 @@ static void test_queue_full_503(void)
 	gb_ledger *l = new_ledger(dir);
 	CU_ASSERT_FATAL(write(to_child[1], dir, strlen(dir)) == (ssize_t)strlen(dir));
 	CU_ASSERT_FATAL(read(from_child[0], &c, 1) == 1 && c == 'l');
-	gb_server_config cfg = { .addr_be = htonl(INADDR_LOOPBACK), .queue_max = 1 };
+	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) }, .queue_max = 1 };
 	gb_server *s = start(l, &cfg);
 	static struct poster p[3];
 	for (int i = 0; i < 3; i++) {
-		p[i] = (struct poster){ .port = cfg.port };
+		p[i] = (struct poster){ .port = cfg.listen.port };
 		p[i].len = memo(p[i].entry, sizeof p[i].entry, 100 + i);
 		CU_ASSERT_FATAL(pthread_create(&p[i].thread, NULL, poster_main, &p[i]) == 0);
 	}
@@ -303,22 +303,22 @@ static void test_request_time_limit(void)
 	char dir[256], head[256];
 	size_t answered;
 	gb_ledger *l = new_ledger(dir);
-	gb_server_config cfg = { .addr_be = htonl(INADDR_LOOPBACK), .request_s = 2 };
+	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) }, .request_s = 2 };
 	gb_server *s = start(l, &cfg);
 
 	snprintf(head, sizeof head, "POST /v1/entries HTTP/1.1\r\nHost: t\r\nContent-Type: application/msgpack\r\n"
 		"Content-Length: 4000\r\n\r\n");
-	size_t sent = trickle(cfg.port, head, 'x', 4000, &answered);
+	size_t sent = trickle(cfg.listen.port, head, 'x', 4000, &answered);
 	CU_ASSERT(sent < 4000);
 	CU_ASSERT_EQUAL(answered, 0);
 
-	sent = trickle(cfg.port, "GET /v1/health HTTP/1.1\r\nHost: t\r\nX-Slow: ", 'a', 4000, &answered);
+	sent = trickle(cfg.listen.port, "GET /v1/health HTTP/1.1\r\nHost: t\r\nX-Slow: ", 'a', 4000, &answered);
 	CU_ASSERT(sent < 4000);
 	CU_ASSERT_EQUAL(answered, 0);
 
 	uint8_t e[4096];
 	size_t len = memo(e, sizeof e, 1);
-	int fd = dial(AF_INET, cfg.port);
+	int fd = dial(AF_INET, cfg.listen.port);
 	CU_ASSERT_FATAL(fd >= 0);
 	snprintf(head, sizeof head, "POST /v1/entries HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
 		"Content-Type: application/msgpack\r\nContent-Length: %zu\r\n\r\n", len);
@@ -331,7 +331,7 @@ static void test_request_time_limit(void)
 	CU_ASSERT_EQUAL(a.status, 200);
 	CU_ASSERT_STRING_EQUAL(a.body, "{\"index\":1,\"duplicate\":false}\n");
 
-	CU_ASSERT(health_is(AF_INET, cfg.port, "{\"size\":2}\n"));
+	CU_ASSERT(health_is(AF_INET, cfg.listen.port, "{\"size\":2}\n"));
 	gb_server_stop(s);
 	gb_ledger_close(l);
 }
@@ -343,19 +343,19 @@ static void test_ipv6(void)
 {
 	char dir[256];
 	gb_ledger *l = new_ledger(dir);
-	gb_server_config cfg = { .ipv6 = 1 };
-	CU_ASSERT_FATAL(inet_pton(AF_INET6, "::1", cfg.addr6) == 1);
+	gb_server_config cfg = { .listen = { .ipv6 = 1 } };
+	CU_ASSERT_FATAL(inet_pton(AF_INET6, "::1", cfg.listen.addr6) == 1);
 	gb_server *s = start(l, &cfg);
-	CU_ASSERT(health_is(AF_INET6, cfg.port, "{\"size\":1}\n"));
-	CU_ASSERT_EQUAL(dial(AF_INET, cfg.port), -1); /* nothing on 127.0.0.1 */
+	CU_ASSERT(health_is(AF_INET6, cfg.listen.port, "{\"size\":1}\n"));
+	CU_ASSERT_EQUAL(dial(AF_INET, cfg.listen.port), -1); /* nothing on 127.0.0.1 */
 	gb_server_stop(s);
 
-	memset(cfg.addr6, 0, sizeof cfg.addr6);
+	memset(cfg.listen.addr6, 0, sizeof cfg.listen.addr6);
 	s = start(l, &cfg);
-	CU_ASSERT(post_is(AF_INET, cfg.port, 1, "{\"index\":1,\"duplicate\":false}\n"));
-	CU_ASSERT(post_is(AF_INET6, cfg.port, 1, "{\"index\":1,\"duplicate\":true}\n"));
-	CU_ASSERT(health_is(AF_INET6, cfg.port, "{\"size\":2}\n"));
-	CU_ASSERT(health_is(AF_INET, cfg.port, "{\"size\":2}\n"));
+	CU_ASSERT(post_is(AF_INET, cfg.listen.port, 1, "{\"index\":1,\"duplicate\":false}\n"));
+	CU_ASSERT(post_is(AF_INET6, cfg.listen.port, 1, "{\"index\":1,\"duplicate\":true}\n"));
+	CU_ASSERT(health_is(AF_INET6, cfg.listen.port, "{\"size\":2}\n"));
+	CU_ASSERT(health_is(AF_INET, cfg.listen.port, "{\"size\":2}\n"));
 	gb_server_stop(s);
 	gb_ledger_close(l);
 }
@@ -365,7 +365,7 @@ static void test_config_bounds(void)
 {
 	char dir[256];
 	gb_ledger *l = new_ledger(dir);
-	gb_server_config cfg = { .addr_be = htonl(INADDR_LOOPBACK), .port = 1,
+	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK), .port = 1 },
 		.queue_max = GB_SERVER_QUEUE_MAX + 1 };
 	gb_server *s = NULL;
 	gb_err err;
@@ -375,8 +375,35 @@ static void test_config_bounds(void)
 	gb_ledger_close(l);
 }
 
+/* --listen addresses: what parses, what is loopback, how they print. */
+static void test_listen_addresses(void)
+{
+	gb_listen_addr a;
+	char text[GB_LISTEN_TEXT_MAX];
+	CU_ASSERT_EQUAL(gb_listen_parse("127.0.0.1:8420", &a), 0);
+	CU_ASSERT(!a.ipv6 && a.port == 8420 && a.addr_be == htonl(0x7f000001));
+	CU_ASSERT(gb_listen_is_loopback(&a));
+	gb_listen_format(&a, a.port, text);
+	CU_ASSERT_STRING_EQUAL(text, "127.0.0.1:8420");
+	CU_ASSERT_EQUAL(gb_listen_parse("[::1]:1", &a), 0);
+	CU_ASSERT(a.ipv6 && a.port == 1 && gb_listen_is_loopback(&a));
+	gb_listen_format(&a, 65535, text);
+	CU_ASSERT_STRING_EQUAL(text, "[::1]:65535");
+	CU_ASSERT_EQUAL(gb_listen_parse("[::ffff:127.0.0.2]:80", &a), 0);
+	CU_ASSERT(gb_listen_is_loopback(&a));
+	CU_ASSERT_EQUAL(gb_listen_parse("[::]:80", &a), 0);
+	CU_ASSERT(!gb_listen_is_loopback(&a));
+	CU_ASSERT_EQUAL(gb_listen_parse("10.0.0.1:80", &a), 0);
+	CU_ASSERT(!gb_listen_is_loopback(&a));
+	const char *bad[] = { "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:08",
+		"127.0.0.1:80x", "localhost:80", "::1:80", "[::1]", "[::1:80", "[127.0.0.1]:80", ":80", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CU_ASSERT_EQUAL(gb_listen_parse(bad[i], &a), -1);
+}
+
 static void add_tests(CU_pSuite s)
 {
+	CU_add_test(s, "--listen addresses", test_listen_addresses);
 	CU_add_test(s, "a full commit queue answers 503 GB_ETOOBIG", test_queue_full_503);
 	CU_add_test(s, "requests slower than the time limit are cut", test_request_time_limit);
 	CU_add_test(s, "IPv6 ::1 and dual-stack ::", test_ipv6);

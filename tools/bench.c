@@ -957,9 +957,9 @@ static gb_server *http_server(const struct bench *b, const char *name, gb_ledger
 		fail("http_ingest: creating the ledger", &err);
 	gb_server *s = NULL;
 	for (unsigned i = 0; i < HTTP_PORT_TRIES && s == NULL; i++) {
-		gb_server_config cfg = { .addr_be = htonl(0x7f000001), .port = (uint16_t)(HTTP_PORT_FIRST + i) };
+		gb_server_config cfg = { .listen = { .addr_be = htonl(0x7f000001), .port = (uint16_t)(HTTP_PORT_FIRST + i) } };
 		if (gb_server_start(&cfg, *l, &s, &err) == 0)
-			snprintf(url, cap, "http://127.0.0.1:%u", (unsigned)cfg.port);
+			snprintf(url, cap, "http://127.0.0.1:%u", (unsigned)cfg.listen.port);
 	}
 	if (s == NULL)
 		fail("http_ingest: no free port for the server", &err);

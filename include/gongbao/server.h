@@ -73,6 +73,7 @@
 #include "gongbao/error.h"
 #include "gongbao/keys.h"
 #include "gongbao/ledger.h"
+#include "gongbao/listen.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,13 +90,10 @@ extern "C" {
 typedef struct gb_server gb_server;
 
 typedef struct gb_server_config {
-	uint32_t addr_be;        /* IPv4 address to listen on, network order */
-	uint16_t port;           /* port, host order */
+	gb_listen_addr listen;   /* address and port (port 0: any free one) */
 	const gb_seckey *log_key; /* for /v1/checkpoint; NULL: 404 there. Copied */
 	const char *const *witness_urls; /* witnesses' base URLs (need log_key); read at start */
 	size_t witness_count;     /* 0 (no witnesses) to GB_SERVER_WITNESSES_MAX */
-	int ipv6;                /* 1: listen on addr6 instead of addr_be */
-	uint8_t addr6[16];       /* IPv6 address, network order; :: also takes IPv4 */
 	size_t queue_max;        /* pending submissions, 1..GB_SERVER_QUEUE_MAX; 0: the max */
 	unsigned request_s;      /* time to receive a request; 0: GB_SERVER_REQUEST_S */
 } gb_server_config;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "gongbao/error.h"
+#include "gongbao/listen.h"
 #include "gongbao/witness.h"
 
 #ifdef __cplusplus
@@ -36,8 +37,7 @@ extern "C" {
 typedef struct gb_witness_http gb_witness_http;
 
 typedef struct gb_witness_http_config {
-	uint32_t addr_be;       /* IPv4 address to listen on, network order */
-	uint16_t port;          /* port, host order; 0: any free port */
+	gb_listen_addr listen;  /* address and port (port 0: any free one) */
 } gb_witness_http_config;
 
 /*

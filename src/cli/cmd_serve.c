@@ -1,7 +1,6 @@
 /*
  * cmd_serve.c: gongbao serve, the ledger over HTTP (gongbao/server.h).
  */
-#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,42 +10,6 @@
 
 #include "cli.h"
 #include "gongbao/server.h"
-
-/*
- * Parses IPV4:PORT or [IPV6]:PORT into cfg's address and port. Returns 0,
- * or -1 for anything else (a port outside 1..65535 too).
- */
-static int parse_listen(const char *s, gb_server_config *cfg)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon = strrchr(s, ':');
-	size_t hl = colon != NULL ? (size_t)(colon - s) : 0;
-	uint64_t p;
-	struct in_addr a;
-	if (colon == NULL || hl >= sizeof host || cli_parse_u64(colon + 1, &p) != 0 || p == 0 || p > 65535)
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	cfg->port = (uint16_t)p;
-	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
-		host[hl - 1] = '\0';
-		cfg->ipv6 = 1;
-		return inet_pton(AF_INET6, host + 1, cfg->addr6) == 1 ? 0 : -1;
-	}
-	if (inet_pton(AF_INET, host, &a) != 1)
-		return -1;
-	cfg->addr_be = a.s_addr;
-	return 0;
-}
-
-/* 1 if cfg's address is a loopback one: 127.0.0.0/8, ::1, or ::ffff:127.x.y.z. */
-static int is_loopback(const gb_server_config *cfg)
-{
-	static const uint8_t lo6[16] = { [15] = 1 }, mapped[12] = { [10] = 0xff, [11] = 0xff };
-	if (!cfg->ipv6)
-		return (ntohl(cfg->addr_be) >> 24) == 127;
-	return memcmp(cfg->addr6, lo6, 16) == 0 || (memcmp(cfg->addr6, mapped, 12) == 0 && cfg->addr6[12] == 127);
-}
 
 /* Loads the log key: --log-key, else DIR/log.sec if it exists. 0, 1 (none) or a code. */
 static int load_log_key(const char *dir, const char *path, gb_seckey *key, gb_err *err)
@@ -140,9 +103,9 @@ static int serve_run(int argc, char **argv)
 	if (dir == NULL || optind != argc)
 		return cli_usage("serve", "want --ledger DIR (or GONGBAO_LEDGER)");
 	gb_server_config cfg = { 0 };
-	if (parse_listen(listen, &cfg) != 0)
+	if (gb_listen_parse(listen, &cfg.listen) != 0)
 		return cli_usage("serve", "--listen '%s': want IPV4:PORT or [IPV6]:PORT", listen);
-	if (!public && !is_loopback(&cfg))
+	if (!public && !gb_listen_is_loopback(&cfg.listen))
 		return cli_usage("serve", "--listen '%s' is not a loopback address: add --public", listen);
 	return serve(dir, &cfg, listen, key_path, &wit);
 }

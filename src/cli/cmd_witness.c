@@ -2,7 +2,6 @@
  * cmd_witness.c: gongbao witness, a C2SP tlog-witness over HTTP
  * (gongbao/witness.h, gongbao/witness_http.h, spec/WITNESS.md).
  */
-#include <arpa/inet.h>
 #include <assert.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,29 +12,6 @@
 #include "cli.h"
 #include "gongbao/witness.h"
 #include "gongbao/witness_http.h"
-
-/*
- * Parses HOST:PORT (IPv4). Returns 0 or -1. (As gongbao serve's --listen;
- * one parser for both once serve's IPv6 lands.)
- */
-static int parse_listen(const char *s, uint32_t *addr_be, uint16_t *port)
-{
-	assert(s != NULL);
-	assert(addr_be != NULL && port != NULL);
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	uint64_t p;
-	if (colon == NULL || (size_t)(colon - s) >= sizeof host)
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	struct in_addr a;
-	if (inet_pton(AF_INET, host, &a) != 1 || cli_parse_u64(colon + 1, &p) != 0 || p == 0 || p > 65535)
-		return -1;
-	*addr_be = a.s_addr;
-	*port = (uint16_t)p;
-	return 0;
-}
 
 /* Parses one --log VKEY: the log's checkpoint key, named by its origin. */
 static int parse_log(const char *vkey, gb_witness_log *lg, gb_err *err)
@@ -54,7 +30,7 @@ static int parse_log(const char *vkey, gb_witness_log *lg, gb_err *err)
 
 /* Witnesses until SIGTERM or SIGINT, then stops cleanly. */
 static int witness(const char *key_path, const char *state, const gb_witness_log *logs,
-	size_t count, uint32_t addr, uint16_t port)
+	size_t count, const gb_listen_addr *addr)
 {
 	assert(key_path != NULL && state != NULL);
 	gb_err err;
@@ -71,17 +47,17 @@ static int witness(const char *key_path, const char *state, const gb_witness_log
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* the server's threads inherit it */
-	gb_witness_http_config cfg = { .addr_be = addr, .port = port };
+	gb_witness_http_config cfg = { .listen = *addr };
 	gb_witness_http *s = NULL;
 	if (gb_witness_http_start(&cfg, w, &s, &err) != 0) {
 		gb_witness_close(w);
 		return cli_fail(&err);
 	}
-	char text[INET_ADDRSTRLEN], vkey[GB_VKEY_MAX];
-	inet_ntop(AF_INET, &addr, text, sizeof text);
+	char text[GB_LISTEN_TEXT_MAX], vkey[GB_VKEY_MAX];
+	gb_listen_format(addr, addr->port, text);
 	gb_vkey_format(gb_witness_key(w), vkey);
-	fprintf(stderr, "gongbao witness: listening on http://%s:%u/ as %s, %zu log%s, state in %s\n",
-		text, (unsigned)port, vkey, count, count == 1 ? "" : "s", state);
+	fprintf(stderr, "gongbao witness: listening on http://%s/ as %s, %zu log%s, state in %s\n",
+		text, vkey, count, count == 1 ? "" : "s", state);
 	int sig = 0;
 	sigwait(&set, &sig);
 	fprintf(stderr, "gongbao witness: signal %d: finishing the requests in flight\n", sig);
@@ -125,19 +101,18 @@ static int witness_run(int argc, char **argv)
 	}
 	if (key_path == NULL || state == NULL || count == 0 || optind != argc)
 		return cli_usage("witness", "want --key FILE --state DIR and at least one --log VKEY");
-	uint32_t addr;
-	uint16_t port;
-	if (parse_listen(listen, &addr, &port) != 0)
-		return cli_usage("witness", "--listen '%s': want IPV4:PORT", listen);
-	if (!public && (ntohl(addr) >> 24) != 127)
+	gb_listen_addr addr;
+	if (gb_listen_parse(listen, &addr) != 0)
+		return cli_usage("witness", "--listen '%s': want IPV4:PORT or [IPV6]:PORT", listen);
+	if (!public && !gb_listen_is_loopback(&addr))
 		return cli_usage("witness", "--listen '%s' is not a loopback address: add --public", listen);
-	return witness(key_path, state, logs, count, addr, port);
+	return witness(key_path, state, logs, count, &addr);
 }
 
 const struct cli_cmd cli_cmd_witness = {
 	"witness", "cosign the checkpoints of logs that prove they only grow (C2SP tlog-witness)",
 	"Usage: gongbao witness --key W.sec --state DIR --log VKEY [--log VKEY ...]\n"
-	"                       [--listen IP:PORT] [--public]\n"
+	"                       [--listen ADDR] [--public]\n"
 	"\n"
 	"Serves c2sp.org/tlog-witness over HTTP/1.1 until SIGTERM or SIGINT (which\n"
 	"finish the requests in flight and exit 0). A log (gongbao serve --witness URL)\n"
@@ -175,8 +150,8 @@ const struct cli_cmd cli_cmd_witness = {
 	"  --log VKEY       a log to witness: its checkpoint verifier key (gongbao vkey\n"
 	"                   on the log's machine), whose name is the log's origin;\n"
 	"                   repeat for each log, at most 64\n"
-	"  --listen IP:PORT IPv4 address (default 127.0.0.1:8421); loopback only unless\n"
-	"                   --public\n"
+	"  --listen ADDR    IPV4:PORT or [IPV6]:PORT (default 127.0.0.1:8421; [::] takes\n"
+	"                   IPv4 too); loopback only unless --public\n"
 	"\n"
 	"Example:\n"
 	"  gongbao keygen --witness --name zs-eb-witness --out w.sec   # vkey for the charter\n"
