@@ -31,7 +31,8 @@ struct signed_cp {
 struct round {
 	gb_client *c;
 	const char *dir;
-	gb_pubkey key;                 /* the log's verifier key */
+	gb_pubkey keys[1 + GB_MIRROR_WITNESSES_MAX]; /* the log's key, then the witnesses' */
+	size_t witness_count, quorum, cosignatures;
 	gb_ledger *l;                  /* NULL until the mirror exists */
 	struct signed_cp got;          /* the server's checkpoint */
 	struct signed_cp trusted;      /* the one trusted so far */
@@ -40,11 +41,25 @@ struct round {
 	gb_append_result results[GB_MIRROR_CHUNK];
 };
 
-/* Opens a note with the log key and parses its checkpoint. */
-static int open_cp(struct signed_cp *s, const gb_pubkey *key, gb_err *err)
+/*
+ * Opens a note with the log key (keys[0]) and the witnesses' keys
+ * (keys[1..]), and parses its checkpoint. The log's own signature must be
+ * there; *cosigs counts the witnesses' valid cosignatures.
+ */
+static int open_cp(struct signed_cp *s, const gb_pubkey *keys, size_t witness_count, size_t *cosigs,
+	gb_err *err)
 {
-	gb_note note;
-	int rc = gb_note_open(s->note, s->len, key, 1, &note, err);
+	static __thread gb_note note;
+	int by_log = 0;
+	int rc = gb_note_open(s->note, s->len, keys, 1 + witness_count, &note, err);
+	*cosigs = 0;
+	for (size_t i = 0; rc == 0 && i < note.sig_count; i++)
+		if (note.sigs[i].verified && note.sigs[i].verifier == 0)
+			by_log = 1;
+		else if (note.sigs[i].verified)
+			(*cosigs)++;
+	if (rc == 0 && !by_log)
+		rc = gb_err_set(err, GB_ENOTESIG, "no signature by the log's key '%s'", keys[0].name);
 	return rc ? rc : gb_checkpoint_parse(note.text, note.text_len, &s->cp, err);
 }
 
@@ -65,7 +80,8 @@ static int read_trusted(struct round *r, gb_err *err)
 	memcpy(r->trusted.note, buf, len + 1);
 	r->trusted.len = len;
 	free(buf);
-	if ((rc = open_cp(&r->trusted, &r->key, err)) != 0)
+	size_t cosigs;
+	if ((rc = open_cp(&r->trusted, r->keys, 0, &cosigs, err)) != 0)
 		return gb_err_prefix(err, GB_ECORRUPT, "%s: the trusted checkpoint does not verify: ", path);
 	if (strcmp(r->trusted.cp.origin, gb_ledger_origin(r->l)) != 0)
 		return gb_err_set(err, GB_ECORRUPT, "%s: a checkpoint of '%s', not of this mirror's log '%s'",
@@ -113,10 +129,13 @@ static int check_checkpoint(struct round *r, gb_err *err)
 {
 	const gb_checkpoint *cp = &r->got.cp, *t = &r->trusted.cp;
 	int rc = gb_client_checkpoint(r->c, r->got.note, sizeof r->got.note, &r->got.len, err);
-	if (rc == 0 && (rc = open_cp(&r->got, &r->key, err)) != 0)
+	if (rc == 0 && (rc = open_cp(&r->got, r->keys, r->witness_count, &r->cosignatures, err)) != 0)
 		gb_err_prefix(err, rc, "%s/v1/checkpoint: ", gb_client_url(r->c));
 	if (rc != 0)
 		return rc;
+	if (r->cosignatures < r->quorum)
+		return gb_err_set(err, GB_ENOTESIG, "%s/v1/checkpoint: %zu valid witness cosignatures, %zu required",
+			gb_client_url(r->c), r->cosignatures, r->quorum);
 	if (r->l != NULL && strcmp(cp->origin, gb_ledger_origin(r->l)) != 0)
 		return gb_err_set(err, GB_ESPLITVIEW, "the server's checkpoint is of log '%s', this mirror's is '%s'",
 			cp->origin, gb_ledger_origin(r->l));
@@ -149,7 +168,7 @@ static int store_chunk(struct round *r, uint64_t start, size_t n, const gb_ledge
 	int rc = 0;
 	if (r->l == NULL) {
 		assert(start == 0);
-		rc = gb_ledger_create(r->dir, r->got.cp.origin, &r->key, r->entries[0].ptr, r->entries[0].len,
+		rc = gb_ledger_create(r->dir, r->got.cp.origin, &r->keys[0], r->entries[0].ptr, r->entries[0].len,
 			opts, &r->l, err);
 		if (rc != 0)
 			return gb_err_prefix(err, rc, "entry 0 (the charter): ");
@@ -207,10 +226,28 @@ static int fetch_entries(struct round *r, uint64_t from, const gb_ledger_opts *o
 	return rc;
 }
 
-int gb_mirror_sync(gb_client *c, const char *dir, const gb_pubkey *log_key,
+/* Checks the trust settings and copies the witnesses' keys into the round. */
+static int take_trust(struct round *r, const gb_mirror_trust *t, gb_err *err)
+{
+	if (t->witness_count > GB_MIRROR_WITNESSES_MAX || t->quorum > t->witness_count)
+		return gb_err_set(err, GB_EINVAL, "mirror: %zu witnesses, quorum %zu: want at most %d witnesses and a quorum no larger",
+			t->witness_count, t->quorum, GB_MIRROR_WITNESSES_MAX);
+	for (size_t i = 0; i < t->witness_count; i++) {
+		if (t->witnesses[i].alg != GB_ALG_COSIGNATURE_V1)
+			return gb_err_set(err, GB_EVKEY, "witness key '%s' is not a cosignature (alg 0x04) key",
+				t->witnesses[i].name);
+		r->keys[1 + i] = t->witnesses[i];
+	}
+	r->witness_count = t->witness_count;
+	r->quorum = t->quorum;
+	return 0;
+}
+
+int gb_mirror_sync(gb_client *c, const char *dir, const gb_mirror_trust *trust,
 	const gb_ledger_opts *opts, gb_mirror_result *res, gb_err *err)
 {
-	assert(c != NULL && dir != NULL && res != NULL);
+	assert(c != NULL && dir != NULL && trust != NULL && res != NULL);
+	const gb_pubkey *log_key = trust->log_key;
 	gb_ledger_opts o = opts ? *opts : (gb_ledger_opts){ 0 };
 	o.mirror = 1;
 	o.rdonly = 0;
@@ -220,7 +257,8 @@ int gb_mirror_sync(gb_client *c, const char *dir, const gb_pubkey *log_key,
 		return gb_err_set(err, GB_ENOMEM, "mirror: out of memory");
 	r->c = c;
 	r->dir = dir;
-	int rc = gb_ledger_open(dir, &o, &r->l, err);
+	int rc = take_trust(r, trust, err);
+	rc = rc ? rc : gb_ledger_open(dir, &o, &r->l, err);
 	if (rc == GB_ENOLEDGER && log_key == NULL)
 		rc = gb_err_set(err, GB_EUSAGE, "'%s' holds no mirror yet: making one needs the log's verifier key", dir);
 	else if (rc == GB_ENOLEDGER)
@@ -230,7 +268,7 @@ int gb_mirror_sync(gb_client *c, const char *dir, const gb_pubkey *log_key,
 		rc = gb_err_set(err, GB_EVKEY, "'%s' mirrors the log of key '%s', not '%s'", dir,
 			gb_ledger_log_key(r->l)->name, log_key->name);
 	if (rc == 0)
-		r->key = r->l ? *gb_ledger_log_key(r->l) : *log_key;
+		r->keys[0] = r->l ? *gb_ledger_log_key(r->l) : *log_key;
 	rc = rc ? rc : check_checkpoint(r, err);
 	uint64_t size = 0;
 	if (rc == 0 && r->l != NULL)
@@ -245,6 +283,7 @@ int gb_mirror_sync(gb_client *c, const char *dir, const gb_pubkey *log_key,
 	}
 	if (rc == 0) {
 		res->trusted_size = r->got.cp.size;
+		res->cosignatures = r->cosignatures;
 		memcpy(res->root, r->got.cp.root, GB_HASH_BYTES);
 		rc = gb_ledger_size(r->l, &res->size, err);
 	}

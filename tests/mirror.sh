@@ -78,12 +78,15 @@ mkdir keys
 for k in assoc:zs-assoc picc:picc-zs zseb:zs-eb log:$ORIGIN other:$ORIGIN; do
 	"$GB" keygen --name "${k#*:}" --out "keys/${k%%:*}.sec" >"keys/${k%%:*}.vkey" || exit 1
 done
+"$GB" keygen --witness --name zs-w1 --out keys/w1.sec >keys/w1.vkey || exit 1
+"$GB" keygen --witness --name zs-w2 --out keys/w2.sec >keys/w2.vkey || exit 1
 cat >charter.json <<JSON
 {"consortium": "zs-2026", "name": "mirror test consortium", "time": 1767225600,
  "participants": [
   {"id": "zs-assoc", "role": "association", "vkey": "$(cat keys/assoc.vkey)"},
   {"id": "picc-zs", "role": "member", "vkey": "$(cat keys/picc.vkey)"},
-  {"id": "zs-eb", "role": "regulator", "vkey": "$(cat keys/zseb.vkey)"}]}
+  {"id": "zs-eb", "role": "regulator", "vkey": "$(cat keys/zseb.vkey)"},
+  {"id": "zs-w1", "role": "witness", "vkey": "$(cat keys/w1.vkey)"}]}
 JSON
 "$GB" init --ledger A --origin "$ORIGIN" --log-key keys/log.sec --charter charter.json \
 	--key keys/assoc.sec >/dev/null 2>&1 || exit 1
@@ -95,6 +98,7 @@ P1=$((20000 + $$ % 20000))
 P2=$((P1 + 1))
 P3=$((P1 + 2))
 P4=$((P1 + 3))
+P5=$((P1 + 4))
 URL=http://127.0.0.1:$P1
 serve A "$P1"
 
@@ -167,7 +171,7 @@ check "mirror with another key than the log's: exit 1, GB_ENOTESIG, nothing made
 	[ "$RC" = 1 ] && grep -q 'GB_ENOTESIG' err && [ ! -e M/data.mdb ]
 run "$GB" mirror --from "$URL" --ledger M --vkey "$LOGV" --json
 check "mirror: made, 13 entries fetched and verified" \
-	[ "$RC:$(cat out)" = "0:{\"size\":13,\"fetched\":13,\"trusted_size\":13,\"root\":\"$(sed -n 3p cp-server.txt)\",\"created\":true}" ]
+	[ "$RC:$(cat out)" = "0:{\"size\":13,\"fetched\":13,\"trusted_size\":13,\"root\":\"$(sed -n 3p cp-server.txt)\",\"created\":true,\"cosignatures\":0}" ]
 check "mirror: its log equals A's" sh -c "'$GB' log --ledger M >m.log && '$GB' log --ledger A >a.log && cmp -s m.log a.log"
 check "mirror: the trusted checkpoint is the served one" cmp -s M/mirror-checkpoint cp-server.txt
 run "$GB" mirror --from "$URL" --ledger M
@@ -205,6 +209,41 @@ check "mirror --follow: reaches the log's 26 entries" [ "$(size_of M)" = 26 ]
 kill -TERM "$FPID"
 wait "$FPID"
 check "mirror --follow: exits 0 on SIGTERM" [ "$?" = 0 ]
+
+# ---- witnesses: the mirror can require the checkpoint's cosignatures -----------
+
+run "$GB" mirror --from "$URL" --ledger M --witness "$(cat keys/w1.vkey)"
+check "mirror --witness W1 of a log with no witness: exit 1, GB_ENOTESIG, 0 of 1" \
+	[ "$RC" = 1 ] && grep -q 'GB_ENOTESIG' err && grep -q '0 valid witness cosignatures, 1 required' err
+run "$GB" mirror --from "$URL" --ledger M --witness "$LOGV"
+check "mirror --witness with a log key (not alg 0x04): exit 2" [ "$RC" = 2 ]
+run "$GB" mirror --from "$URL" --ledger M --witness "$(cat keys/w1.vkey)" --quorum 2
+check "mirror --quorum above the witnesses named: exit 2" [ "$RC" = 2 ]
+"$GB" witness --key keys/w1.sec --state W1 --log "$LOGV" --listen "127.0.0.1:$P5" 2>witness.log &
+PIDS="$PIDS $!"
+t=0
+until curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$P5/"; do
+	t=$((t + 1))
+	[ "$t" -gt 50 ] && { echo "mirror: the witness did not start" >&2; cat witness.log >&2; exit 1; }
+	sleep 0.1
+done
+kill -TERM "$(echo $PIDS | cut -d' ' -f1)"
+wait "$(echo $PIDS | cut -d' ' -f1)" 2>/dev/null
+"$GB" serve --ledger A --listen "127.0.0.1:$P1" --witness "http://127.0.0.1:$P5" 2>"server-$P1.log" &
+PIDS="$PIDS $!"
+t=0
+until "$GB" checkpoint --server "$URL" 2>/dev/null | grep -q '^— zs-w1 '; do
+	t=$((t + 1))
+	[ "$t" -gt 100 ] && break
+	sleep 0.1
+done
+run "$GB" mirror --from "$URL" --ledger M --witness "$(cat keys/w1.vkey)" --json
+check "mirror --witness W1 of the log W1 cosigns: 1 cosignature" grep -q '"cosignatures":1}' out
+run "$GB" mirror --from "$URL" --ledger M --witness "$(cat keys/w1.vkey)" --witness "$(cat keys/w2.vkey)"
+check "mirror --witness W1 --witness W2 (all by default): exit 1, 1 of 2" \
+	[ "$RC" = 1 ] && grep -q '1 valid witness cosignatures, 2 required' err
+run "$GB" mirror --from "$URL" --ledger M --witness "$(cat keys/w1.vkey)" --witness "$(cat keys/w2.vkey)" --quorum 1
+check "mirror --witness W1 --witness W2 --quorum 1: exit 0" [ "$RC" = 0 ]
 cp M/mirror-checkpoint trusted-26.txt
 "$GB" log --ledger M >m26.log
 
@@ -219,6 +258,9 @@ while [ "$i" -le 30 ]; do
 	i=$((i + 1))
 done
 serve FORK "$P2"
+run "$GB" mirror --from "http://127.0.0.1:$P2" --ledger M --witness "$(cat keys/w1.vkey)"
+check "a fork no witness has cosigned, to a mirror that wants W1: exit 1, GB_ENOTESIG" \
+	[ "$RC" = 1 ] && grep -q 'GB_ENOTESIG' err
 run "$GB" mirror --from "http://127.0.0.1:$P2" --ledger M
 check "a fork of the log (same key, other history): exit 1, GB_ESPLITVIEW" \
 	[ "$RC" = 1 ] && grep -q 'GB_ESPLITVIEW' err && grep -q 'not a prefix' err

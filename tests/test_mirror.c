@@ -103,7 +103,8 @@ static int sync_from(const char *url, const char *dir, const gb_pubkey *key, gb_
 {
 	gb_client *c;
 	CU_ASSERT_EQUAL_FATAL(gb_client_open(url, &c, err), 0);
-	int rc = gb_mirror_sync(c, dir, key, NULL, res, err);
+	gb_mirror_trust trust = { .log_key = key };
+	int rc = gb_mirror_sync(c, dir, &trust, NULL, res, err);
 	gb_client_close(c);
 	return rc;
 }

@@ -15,7 +15,11 @@
  *     rule, the derived state), except the clock check (gb_ledger_opts.mirror).
  * Any failure stops the round with nothing unverified stored: what was
  * verified before stays. A mismatch with the signed history is GB_ESPLITVIEW;
- * an entry the rules refuse is that rule's code (the log accepted an entry
+ * With witnesses named, the server's checkpoint must also carry valid
+ * cosignatures (c2sp.org/tlog-cosignature) by at least `quorum` of them, so
+ * that a log showing one history to the mirror and another to the world
+ * needs the witnesses to collude (GB_ENOTESIG otherwise).
+ * An entry the rules refuse is that rule's code (the log accepted an entry
  * gongbao's rules reject: its operator runs other code). The checkpoint last
  * trusted is kept, as the log signed it (with any cosignatures), in
  * DIR/mirror-checkpoint; the format is in spec/MIRROR.md.
@@ -41,6 +45,17 @@ extern "C" {
 /* The trusted checkpoint's file, in the mirror's directory. */
 #define GB_MIRROR_CHECKPOINT_FILE "mirror-checkpoint"
 
+/* Most witnesses a mirror can require cosignatures of. */
+#define GB_MIRROR_WITNESSES_MAX 16
+
+/* Whom the mirror trusts for what. */
+typedef struct gb_mirror_trust {
+	const gb_pubkey *log_key;     /* the log's verifier key; NULL for an existing mirror */
+	const gb_pubkey *witnesses;   /* witness keys (alg 0x04), or NULL */
+	size_t witness_count;         /* 0..GB_MIRROR_WITNESSES_MAX */
+	size_t quorum;                /* cosignatures required, 0..witness_count */
+} gb_mirror_trust;
+
 /* What one round did. */
 typedef struct gb_mirror_result {
 	uint64_t size;                /* the mirror's size after the round */
@@ -48,19 +63,20 @@ typedef struct gb_mirror_result {
 	uint64_t trusted_size;        /* size of the checkpoint now trusted */
 	uint8_t root[GB_HASH_BYTES];  /* its root */
 	int created;                  /* 1 if this round made the mirror */
+	size_t cosignatures;          /* valid cosignatures by the witnesses on it */
 } gb_mirror_result;
 
 /*
  * One round: brings the mirror in `dir` up to the server's current signed
  * checkpoint, as described above. If `dir` holds no ledger yet, the mirror
- * is made, and `log_key` (the log's verifier key) is required; for an
- * existing mirror `log_key` may be NULL, else it must be the one the mirror
- * keeps (GB_EVKEY). `opts` (may be NULL) gives the map size and threads;
+ * is made, and trust->log_key (the log's verifier key) is required; for an
+ * existing mirror it may be NULL, else it must be the one the mirror keeps
+ * (GB_EVKEY). `opts` (may be NULL) gives the map size and threads;
  * its mirror flag is set here. Returns 0, GB_ESPLITVIEW, GB_ENET, a rule's
  * code, GB_ECORRUPT (the mirror's own files, including a trusted checkpoint
  * that does not verify or does not match the mirror's tree), ...
  */
-int gb_mirror_sync(gb_client *c, const char *dir, const gb_pubkey *log_key,
+int gb_mirror_sync(gb_client *c, const char *dir, const gb_mirror_trust *trust,
 	const gb_ledger_opts *opts, gb_mirror_result *res, gb_err *err);
 
 #ifdef __cplusplus
