@@ -324,9 +324,11 @@ int gb_store_entry_range(gb_txn *txn, uint64_t from, size_t max, gb_bytes *out,
 	}
 	mdb_cursor_close(cur);
 	*count = n;
-	if (rc == GB_ECORRUPT)
+	if (rc == GB_ECORRUPT) {
+		assert(n > 0); /* MDB_SET_KEY found entry `from` under its 8-byte key */
 		return gb_err_set(err, rc, "entries: a key of %zu bytes after entry %llu, want 8", k.mv_size,
 			(unsigned long long)(from + n - 1));
+	}
 	return rc == 0 || rc == MDB_NOTFOUND ? 0 : lmdb_error(err, rc, "entries");
 }
 
@@ -728,6 +730,7 @@ struct node_walk {
 	void *arg;
 };
 
+/* A value as a stored hash, or NULL if absent or not GB_HASH_BYTES long. */
 static const uint8_t *hash_of(const MDB_val *v)
 {
 	return v != NULL && v->mv_size == GB_HASH_BYTES ? v->mv_data : NULL;
@@ -743,6 +746,7 @@ static int node_gap(struct node_walk *w, uint64_t to)
 	return rc;
 }
 
+/* Takes one nodes key: fn for the indexes skipped since the last one, then for this one. */
 static int node_visit(void *arg, const MDB_val *k, const MDB_val *va, const MDB_val *vb)
 {
 	struct node_walk *w = arg;
@@ -791,6 +795,7 @@ struct state_walk {
 	void *arg;
 };
 
+/* Takes one state key: decodes key 0x00 version (or not, if malformed) and calls fn. */
 static int state_visit(void *arg, const MDB_val *k, const MDB_val *va, const MDB_val *vb)
 {
 	struct state_walk *w = arg;
@@ -846,6 +851,7 @@ static const gb_store_id *id_of(const MDB_val *v, gb_store_id *out)
 	return out;
 }
 
+/* Takes one ids key: stops at a value of the wrong size, else decodes both and calls fn. */
 static int id_visit(void *arg, const MDB_val *k, const MDB_val *va, const MDB_val *vb)
 {
 	struct id_walk *w = arg;

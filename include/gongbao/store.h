@@ -91,13 +91,14 @@ int gb_store_entry_get(gb_txn *txn, uint64_t index, const uint8_t **p,
 	size_t *len, gb_err *err);
 
 /*
- * Reads up to `max` consecutive entries from index `from` with one cursor:
- * one B-tree descent for the first and a step for each next one, where
- * gb_store_entry_get costs a descent per entry. out[i] is entry from + i
- * and points into the map, valid until the transaction ends. *count is how
- * many were read; fewer than max means that entry from + *count is missing
- * (or is the entry count). Returns 0, GB_ECORRUPT (a key that is not 8
- * bytes) or GB_ELMDB.
+ * Reads up to `max` consecutive entries from index `from` into out (room
+ * for max) with one cursor: one B-tree descent for the first and a step
+ * for each next one, where gb_store_entry_get costs a descent per entry.
+ * out[i] is entry from + i and points into the map, valid until the
+ * transaction ends. *count is how many were read; fewer than max with a
+ * return of 0 means that entry from + *count is missing (or is the entry
+ * count). Returns 0, GB_ECORRUPT (a key that is not 8 bytes follows entry
+ * from + *count - 1) or GB_ELMDB.
  */
 int gb_store_entry_range(gb_txn *txn, uint64_t from, size_t max, gb_bytes *out,
 	size_t *count, gb_err *err);
@@ -202,7 +203,8 @@ int gb_store_state_scan(gb_txn *txn,
  * side. A merge join: one cursor step per record of each side and no key
  * search, where a lookup of every key of one side in the other would cost a
  * B-tree descent per key. Each walk stops at fn's first non-zero return and
- * returns it; else it returns 0, GB_ECORRUPT (said below) or GB_ELMDB.
+ * returns it; else it returns 0, GB_ECORRUPT (a database with more records
+ * than its count, or as said below) or GB_ELMDB.
  * Pointers passed to fn are valid only during the call, and fn must not
  * write in either transaction.
  */
