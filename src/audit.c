@@ -39,7 +39,7 @@ struct audit {
 	gb_ledger *stored;              /* NULL for a bundle */
 	gb_txn stxn;                    /* read transaction on the stored ledger */
 	gb_bundle *bundle;              /* NULL for a ledger */
-	uint8_t *arena;
+	uint8_t *arena;                 /* a bundle's batch; NULL for a ledger, read in place */
 	size_t arena_used;
 	gb_bytes batch[GB_AUDIT_BATCH];
 	gb_append_result results[GB_AUDIT_BATCH];
@@ -87,11 +87,11 @@ static void violation(struct audit *a, enum gb_audit_kind kind, uint64_t index, 
 	va_end(ap);
 }
 
-/* Formats a state value for a message: an 8-byte value also as an integer. */
-static const char *show_value(const uint8_t *p, size_t len, char out[160])
+/* Formats a state value (or key) for a message: hex, an 8-byte value also as an integer if as_int. */
+static const char *show_value(const uint8_t *p, size_t len, int as_int, char out[160])
 {
 	size_t o = 0;
-	if (len == 8) {
+	if (as_int && len == 8) {
 		uint64_t u = 0;
 		for (int i = 0; i < 8; i++)
 			u = u << 8 | p[i];
@@ -125,11 +125,13 @@ static void check_leaf(struct audit *a, uint64_t index, const uint8_t *p, size_t
 
 /*
  * Reads entry `index` of the source into *p, *len (valid until the next
- * read for a bundle, until the audit ends for a ledger). A stored entry's
- * bytes are not hashed here: the replay hashes every entry it appends, and
- * compare_tree compares those leaf hashes with the stored ones (naming the
- * entry); the entries read but not replayed are hashed by check_unreplayed.
- * Returns 0, or 1 if the entry is missing (recorded; the replay must stop).
+ * read for a bundle, until the audit ends for a ledger): entry 0, which
+ * creates the replay ledger; later ones come a batch at a time
+ * (fill_stored, fill_bundle). A stored entry's bytes are not hashed here:
+ * the replay hashes every entry it appends, and compare_tree compares
+ * those leaf hashes with the stored ones (naming the entry); the entries
+ * read but not replayed are hashed by check_unreplayed. Returns 0, or 1 if
+ * the entry is missing (recorded; the replay must stop).
  */
 static int source_read(struct audit *a, uint64_t index, const uint8_t **p, size_t *len,
 	uint8_t *buf)
@@ -261,6 +263,63 @@ static int replay_first(struct audit *a, const char *origin, const gb_pubkey *lo
 	return 0;
 }
 
+/*
+ * Fills the batch from a stored ledger with the entries from a->base on,
+ * read with one cursor and pointing into the map (valid until the audit
+ * ends: nothing is copied), at most GB_AUDIT_BATCH and ARENA_BYTES of
+ * them. Returns 0, or 1 if the entry after those read is missing
+ * (recorded; the replay must stop after this batch).
+ */
+static int fill_stored(struct audit *a)
+{
+	assert(a->bundle == NULL && a->n == 0);
+	assert(a->base < a->rep->audited);
+	uint64_t left = a->rep->audited - a->base;
+	size_t want = left < GB_AUDIT_BATCH ? (size_t)left : GB_AUDIT_BATCH, got = 0, bytes = 0;
+	gb_err e;
+	gb_err_clear(&e);
+	int rc = gb_store_entry_range(&a->stxn, a->base, want, a->batch, &got, &e);
+	while (a->n < got && bytes + a->batch[a->n].len <= ARENA_BYTES)
+		bytes += a->batch[a->n++].len;
+	a->read_end = a->base + a->n;
+	if (a->n < got || (rc == 0 && got == want))
+		return 0;
+	uint64_t index = a->base + got;
+	if (rc != 0)
+		violation(a, GB_AUDIT_ENTRY, index, rc, "entry %llu: %s", (unsigned long long)index, e.msg);
+	else
+		violation(a, GB_AUDIT_ENTRY, index, GB_ERANGE, "entry %llu is missing from the entries database",
+			(unsigned long long)index);
+	return 1;
+}
+
+/*
+ * Fills the batch from a bundle with the entries from a->base on, each
+ * read straight into the arena while a largest entry still fits. Returns 0,
+ * or 1 if an entry cannot be read (recorded; the replay must stop after
+ * the entries before it).
+ */
+static int fill_bundle(struct audit *a)
+{
+	assert(a->bundle != NULL && a->n == 0);
+	assert(a->arena != NULL && a->arena_used == 0);
+	while (a->n < GB_AUDIT_BATCH && a->base + a->n < a->rep->audited &&
+	       ARENA_BYTES - a->arena_used >= GB_ENTRY_MAX) {
+		uint8_t *p = a->arena + a->arena_used;
+		size_t len;
+		gb_err e;
+		gb_err_clear(&e);
+		int rc = gb_bundle_next(a->bundle, p, &len, &e);
+		if (rc != 0) {
+			violation(a, GB_AUDIT_ENTRY, a->base + a->n, rc, "%s", e.msg);
+			return 1;
+		}
+		a->batch[a->n++] = (gb_bytes){ p, len };
+		a->arena_used += len;
+	}
+	return 0;
+}
+
 /* Replays entries 0 .. audited-1 of the source. Returns 0 or a code if it cannot run. */
 static int replay(struct audit *a, const char *origin, const gb_pubkey *log_key, gb_err *err)
 {
@@ -270,21 +329,12 @@ static int replay(struct audit *a, const char *origin, const gb_pubkey *log_key,
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = replay_first(a, origin, log_key, buf, err);
-	for (uint64_t i = 1; rc == 0 && i < a->rep->audited; i++) {
-		const uint8_t *p;
-		size_t len;
-		if (source_read(a, i, &p, &len, buf) != 0) {
-			flush(a);
+	/* Every batch but a failing one holds at least one entry. */
+	for (uint64_t round = 0; rc == 0 && a->base < a->rep->audited && round < a->rep->audited; round++) {
+		int missing = a->bundle != NULL ? fill_bundle(a) : fill_stored(a);
+		if (flush(a) || missing)
 			break;
-		}
-		if ((a->n == GB_AUDIT_BATCH || a->arena_used + len > ARENA_BYTES) && flush(a))
-			break;
-		memcpy(a->arena + a->arena_used, p, len);
-		a->batch[a->n++] = (gb_bytes){ a->arena + a->arena_used, len };
-		a->arena_used += len;
 	}
-	if (rc == 0)
-		flush(a);
 	free(buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	a->rep->replay_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -299,43 +349,66 @@ static int replay(struct audit *a, const char *origin, const gb_pubkey *log_key,
 	return rc;
 }
 
-/* Compares every stored tree hash of the replayed prefix with the rebuilt one. */
+/* What compare_tree carries from one stored hash to the next. */
+struct tree_cmp {
+	struct audit *a;
+	uint64_t leaf;                  /* the next leaf's entry index */
+	uint64_t leaf_j;                /* and its stored index */
+	uint64_t differ;                /* stored hashes that differ or are missing */
+	uint64_t rebuilt_missing;       /* 1 + the stored index the rebuilt tree lacks, else 0 */
+};
+
+/* Compares stored hash j with the rebuilt one; stored is NULL if missing (or not a hash). */
+static int tree_cmp_one(void *arg, uint64_t j, const uint8_t *stored, const uint8_t *rebuilt)
+{
+	struct tree_cmp *c = arg;
+	if (rebuilt == NULL) { /* the replay's own tree: nothing can be compared with it */
+		c->rebuilt_missing = j + 1;
+		return GB_ECORRUPT;
+	}
+	/* Both hashes are public: no need for sodium_memcmp's constant time (a fifth of the walk). */
+	int same = stored != NULL && memcmp(stored, rebuilt, GB_HASH_BYTES) == 0;
+	if (j == c->leaf_j) {
+		/* The rebuilt leaf hash is that of the stored bytes the replay read. */
+		if (!same)
+			violation(c->a, GB_AUDIT_ENTRY, c->leaf, GB_ECORRUPT,
+				"entry %llu: stored bytes do not match the tree's leaf hash",
+				(unsigned long long)c->leaf);
+		c->leaf++;
+		c->leaf_j = gb_merkle_stored_index(0, c->leaf);
+	}
+	if (same || c->differ++ >= TREE_DIFFS_LISTED)
+		return 0;
+	char sb[64] = "(missing)", rb[64];
+	if (stored != NULL)
+		b64(stored, sb);
+	b64(rebuilt, rb);
+	violation(c->a, GB_AUDIT_TREE, GB_AUDIT_NO_INDEX, GB_ECORRUPT, "stored tree hash %llu is %s, rebuilt %s",
+		(unsigned long long)j, sb, rb);
+	return 0;
+}
+
+/*
+ * Compares every stored tree hash of the replayed prefix with the rebuilt
+ * one, walking both trees side by side, then the stored root.
+ */
 static int compare_tree(struct audit *a, gb_txn *rtxn, gb_err *err)
 {
-	uint64_t count = gb_merkle_stored_count(a->rep->replayed), differ = 0;
-	uint64_t leaf = 0, leaf_j = gb_merkle_stored_index(0, 0);
-	for (uint64_t j = 0; j < count; j++) {
-		uint8_t s[GB_HASH_BYTES], r[GB_HASH_BYTES];
-		int rc = gb_store_node_read(rtxn, j, r);
-		if (rc != 0)
-			return gb_err_set(err, rc, "reading the rebuilt tree: %s", gb_strerror(rc));
-		rc = gb_store_node_read(&a->stxn, j, s);
-		int same = rc == 0 && sodium_memcmp(s, r, GB_HASH_BYTES) == 0;
-		if (j == leaf_j) {
-			/* The rebuilt leaf hash is that of the stored bytes the replay read. */
-			if (!same)
-				violation(a, GB_AUDIT_ENTRY, leaf, GB_ECORRUPT,
-					"entry %llu: stored bytes do not match the tree's leaf hash",
-					(unsigned long long)leaf);
-			leaf++;
-			leaf_j = gb_merkle_stored_index(0, leaf);
-		}
-		if (same)
-			continue;
-		if (differ++ < TREE_DIFFS_LISTED) {
-			char sb[64] = "(missing)", rb[64];
-			if (rc == 0)
-				b64(s, sb);
-			b64(r, rb);
-			violation(a, GB_AUDIT_TREE, GB_AUDIT_NO_INDEX, GB_ECORRUPT,
-				"stored tree hash %llu is %s, rebuilt %s", (unsigned long long)j, sb, rb);
-		}
-	}
-	if (differ > TREE_DIFFS_LISTED)
+	assert(a->rebuilt != NULL);
+	struct tree_cmp c = { a, 0, gb_merkle_stored_index(0, 0), 0, 0 };
+	uint64_t count = gb_merkle_stored_count(a->rep->replayed);
+	int rc = gb_store_node_merge_walk(&a->stxn, rtxn, count, tree_cmp_one, &c, err);
+	if (c.rebuilt_missing != 0)
+		return gb_err_set(err, rc, "reading the rebuilt tree: hash %llu is missing",
+			(unsigned long long)(c.rebuilt_missing - 1));
+	if (rc != 0)
+		return rc;
+	assert(c.leaf == a->rep->replayed);
+	if (c.differ > TREE_DIFFS_LISTED)
 		violation(a, GB_AUDIT_TREE, GB_AUDIT_NO_INDEX, GB_ECORRUPT,
-			"and %llu more stored tree hashes differ", (unsigned long long)(differ - TREE_DIFFS_LISTED));
+			"and %llu more stored tree hashes differ", (unsigned long long)(c.differ - TREE_DIFFS_LISTED));
 	uint8_t root[GB_HASH_BYTES];
-	int rc = gb_merkle_root(a->rep->replayed, gb_store_node_read, &a->stxn, root);
+	rc = gb_merkle_root(a->rep->replayed, gb_store_node_read, &a->stxn, root);
 	if (rc == 0 && sodium_memcmp(root, a->rep->root, GB_HASH_BYTES) != 0) {
 		char sb[64], rb[64];
 		b64(root, sb);
@@ -346,114 +419,101 @@ static int compare_tree(struct audit *a, gb_txn *rtxn, gb_err *err)
 	return 0;
 }
 
-/* One side of the state comparison: versions of `from` looked up in `in`. */
-struct state_cmp {
-	struct audit *a;
-	gb_txn *in;
-	uint64_t last;                  /* versions after it are not compared */
-	int from_stored;
-};
-
-static int state_cmp_one(void *arg, const char *key, uint64_t version, const uint8_t *val,
-	size_t len)
+/*
+ * Compares one state version of the stored (a) and the rebuilt (b) state.
+ * A differing value is one violation; a version on one side only is named
+ * with the side that has it.
+ */
+static int state_cmp_one(void *arg, const gb_store_state_pair *p)
 {
-	struct state_cmp *c = arg;
-	if (version > c->last) {
+	struct audit *a = arg;
+	assert(a->rep->replayed > 0);
+	uint64_t last = a->rep->replayed - 1;
+	char v1[160], v2[160];
+	if (p->key == NULL) {
+		violation(a, GB_AUDIT_STATE, GB_AUDIT_NO_INDEX, GB_ECORRUPT,
+			"%s state: key %s is not key, 0x00, version", p->a != NULL ? "stored" : "rebuilt",
+			show_value(p->raw, p->raw_len, 0, v1));
+		return 0;
+	}
+	if (p->version > last) {
 		/* When the whole log was replayed, a stored version after its last entry is
 		 * planted: the ledger would read it as current. */
-		if (c->from_stored && !c->a->stopped && c->a->rep->replayed == c->a->rep->size)
-			violation(c->a, GB_AUDIT_STATE, version, GB_ECORRUPT,
-				"state '%s' has a version %llu, after the log's last entry %llu", key,
-				(unsigned long long)version, (unsigned long long)c->last);
+		if (p->a != NULL && !a->stopped && a->rep->replayed == a->rep->size)
+			violation(a, GB_AUDIT_STATE, p->version, GB_ECORRUPT,
+				"state '%s' has a version %llu, after the log's last entry %llu", p->key,
+				(unsigned long long)p->version, (unsigned long long)last);
 		return 0;
 	}
-	if (c->from_stored)
-		c->a->rep->state_versions++;
-	const uint8_t *p;
-	size_t plen;
-	uint64_t have = 0;
-	char v1[160], v2[160];
-	int rc = gb_store_state_get(c->in, key, version, &p, &plen, &have, NULL);
-	if (rc == 0 && have == version && plen == len && memcmp(p, val, len) == 0)
-		return 0;
-	if (rc != 0 && rc != GB_ENOTFOUND)
-		return rc;
-	const char *self = c->from_stored ? "stored" : "rebuilt";
-	const char *other = c->from_stored ? "rebuilt" : "stored";
-	if (rc != 0 || have != version) {
-		violation(c->a, GB_AUDIT_STATE, version, GB_ECORRUPT,
-			"state '%s' version %llu: %s %s, %s has no such version", key,
-			(unsigned long long)version, self, show_value(val, len, v1), other);
+	if (p->a == NULL) {
+		violation(a, GB_AUDIT_STATE, p->version, GB_ECORRUPT,
+			"state '%s' version %llu: rebuilt %s, stored has no such version", p->key,
+			(unsigned long long)p->version, show_value(p->b, p->b_len, 1, v1));
 		return 0;
 	}
-	if (c->from_stored) /* a differing value is reported once, from the stored side */
-		violation(c->a, GB_AUDIT_STATE, version, GB_ECORRUPT,
-			"state '%s' version %llu: stored %s, rebuilt %s", key, (unsigned long long)version,
-			show_value(val, len, v1), show_value(p, plen, v2));
+	a->rep->state_versions++;
+	if (p->b == NULL)
+		violation(a, GB_AUDIT_STATE, p->version, GB_ECORRUPT,
+			"state '%s' version %llu: stored %s, rebuilt has no such version", p->key,
+			(unsigned long long)p->version, show_value(p->a, p->a_len, 1, v1));
+	else if (p->a_len != p->b_len || memcmp(p->a, p->b, p->a_len) != 0)
+		violation(a, GB_AUDIT_STATE, p->version, GB_ECORRUPT,
+			"state '%s' version %llu: stored %s, rebuilt %s", p->key, (unsigned long long)p->version,
+			show_value(p->a, p->a_len, 1, v1), show_value(p->b, p->b_len, 1, v2));
 	return 0;
 }
 
-/* Compares every state version of the replayed prefix, both ways. */
+/* Compares every state version of the replayed prefix, walking both states side by side. */
 static int compare_state(struct audit *a, gb_txn *rtxn, gb_err *err)
 {
 	if (a->rep->replayed == 0)
 		return 0;
-	struct state_cmp c = { a, rtxn, a->rep->replayed - 1, 1 };
-	int rc = gb_store_state_scan(&a->stxn, state_cmp_one, &c, err);
-	if (rc == GB_ECORRUPT) {
-		violation(a, GB_AUDIT_STATE, GB_AUDIT_NO_INDEX, rc, "stored state: %s", err->msg);
-		rc = 0;
-	}
-	if (rc != 0)
-		return rc;
-	c = (struct state_cmp){ a, &a->stxn, a->rep->replayed - 1, 0 };
-	return gb_store_state_scan(rtxn, state_cmp_one, &c, err);
+	return gb_store_state_merge_walk(&a->stxn, rtxn, state_cmp_one, a, err);
 }
 
-/* One side of the idempotency-index comparison. */
-struct id_cmp {
-	struct audit *a;
-	gb_txn *in;
-	int from_stored;
-};
-
-static int id_cmp_one(void *arg, const uint8_t *key, size_t key_len, const gb_store_id *val)
+/*
+ * Checks one side's value of an idempotency key (self) against the other
+ * side's (NULL if absent), as the side named by from_stored.
+ */
+static void id_side(struct audit *a, const uint8_t *key, size_t key_len, const gb_store_id *self,
+	const gb_store_id *other, int from_stored)
 {
-	struct id_cmp *c = arg;
-	struct audit *a = c->a;
+	assert(self != NULL);
 	size_t signer_len = strnlen((const char *)key, key_len);
 	const char *id = signer_len < key_len ? (const char *)key + signer_len + 1 : "";
 	int id_len = signer_len < key_len ? (int)(key_len - signer_len - 1) : 0;
-	if (a->rep->replayed == 0 || val->index > a->rep->replayed - 1) {
-		if (c->from_stored && !a->stopped && a->rep->replayed == a->rep->size)
-			violation(a, GB_AUDIT_STATE, val->index, GB_ECORRUPT,
+	if (a->rep->replayed == 0 || self->index > a->rep->replayed - 1) {
+		if (from_stored && !a->stopped && a->rep->replayed == a->rep->size)
+			violation(a, GB_AUDIT_STATE, self->index, GB_ECORRUPT,
 				"id '%.*s' of '%.*s' points at entry %llu, after the log's end", id_len, id,
-				(int)signer_len, (const char *)key, (unsigned long long)val->index);
-		return 0;
+				(int)signer_len, (const char *)key, (unsigned long long)self->index);
+		return;
 	}
-	gb_store_id other;
-	int rc = key_len > 0 && key_len <= GB_STORE_KEY_MAX
-		? gb_store_id_get(c->in, key, key_len, &other, NULL) : GB_ERANGE;
-	if (rc != 0 && rc != GB_ERANGE)
-		return rc;
-	if (rc == GB_ERANGE || other.index != val->index ||
-	    memcmp(other.entry_hash, val->entry_hash, GB_HASH_BYTES) != 0)
-		violation(a, GB_AUDIT_STATE, val->index, GB_ECORRUPT,
-			"id '%.*s' of '%.*s' (entry %llu): the %s index %s", id_len, id, (int)signer_len,
-			(const char *)key, (unsigned long long)val->index, c->from_stored ? "stored" : "rebuilt",
-			rc == GB_ERANGE ? "has it, the other does not" : "differs from the other");
+	if (other != NULL && other->index == self->index &&
+	    memcmp(other->entry_hash, self->entry_hash, GB_HASH_BYTES) == 0)
+		return;
+	violation(a, GB_AUDIT_STATE, self->index, GB_ECORRUPT,
+		"id '%.*s' of '%.*s' (entry %llu): the %s index %s", id_len, id, (int)signer_len,
+		(const char *)key, (unsigned long long)self->index, from_stored ? "stored" : "rebuilt",
+		other == NULL ? "has it, the other does not" : "differs from the other");
+}
+
+/* Compares one idempotency key of the stored and the rebuilt index, from each side that has it. */
+static int id_cmp_one(void *arg, const uint8_t *key, size_t key_len, const gb_store_id *stored,
+	const gb_store_id *rebuilt)
+{
+	assert(stored != NULL || rebuilt != NULL);
+	if (stored != NULL)
+		id_side(arg, key, key_len, stored, rebuilt, 1);
+	if (rebuilt != NULL)
+		id_side(arg, key, key_len, rebuilt, stored, 0);
 	return 0;
 }
 
-/* Compares the idempotency index of the replayed prefix, both ways. */
+/* Compares the idempotency index of the replayed prefix, walking both side by side. */
 static int compare_ids(struct audit *a, gb_txn *rtxn, gb_err *err)
 {
-	struct id_cmp c = { a, rtxn, 1 };
-	int rc = gb_store_id_scan(&a->stxn, id_cmp_one, &c, err);
-	if (rc != 0)
-		return rc;
-	c = (struct id_cmp){ a, &a->stxn, 0 };
-	return gb_store_id_scan(rtxn, id_cmp_one, &c, err);
+	return gb_store_id_merge_walk(&a->stxn, rtxn, id_cmp_one, a, err);
 }
 
 /* Checks one signed checkpoint against the rebuilt tree. */
@@ -497,7 +557,7 @@ static void check_checkpoint(struct audit *a, const gb_audit_checkpoint *ck, con
 	}
 }
 
-/* Sets up the shared parts: the report, the arena and the temporary directory. */
+/* Sets up the shared parts: the report and the temporary directory. */
 static int audit_begin(struct audit *a, const gb_audit_opts *opts, gb_audit_report *rep,
 	gb_err *err)
 {
@@ -511,8 +571,7 @@ static int audit_begin(struct audit *a, const gb_audit_opts *opts, gb_audit_repo
 	if (sodium_init() < 0)
 		return gb_err_set(err, GB_ENOMEM, "libsodium failed to initialise");
 	rep->v = calloc(GB_AUDIT_KEEP_MAX, sizeof *rep->v);
-	a->arena = malloc(ARENA_BYTES);
-	if (rep->v == NULL || a->arena == NULL)
+	if (rep->v == NULL)
 		return gb_err_set(err, GB_ENOMEM, "out of memory for the audit");
 	const char *tmp = opts->tmp_dir ? opts->tmp_dir : getenv("TMPDIR");
 	snprintf(a->dir, sizeof a->dir, "%s/gongbao-audit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -628,6 +687,8 @@ int gb_audit_bundle(const char *path, const gb_audit_opts *opts, gb_audit_report
 		return gb_err_set(err, GB_ENOMEM, "out of memory for the audit");
 	}
 	int rc = audit_begin(a, opts, rep, err);
+	if (rc == 0 && (a->arena = malloc(ARENA_BYTES)) == NULL)
+		rc = gb_err_set(err, GB_ENOMEM, "out of memory for the audit");
 	rc = rc ? rc : gb_bundle_open(path, b, err);
 	if (rc == 0) {
 		a->bundle = b;

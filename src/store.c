@@ -293,6 +293,45 @@ int gb_store_entry_get(gb_txn *txn, uint64_t index, const uint8_t **p,
 	return 0;
 }
 
+int gb_store_entry_range(gb_txn *txn, uint64_t from, size_t max, gb_bytes *out,
+	size_t *count, gb_err *err)
+{
+	assert(out != NULL || max == 0);
+	assert(count != NULL);
+	*count = 0;
+	if (max == 0)
+		return 0;
+	MDB_cursor *cur;
+	int rc = mdb_cursor_open(mtxn(txn), txn->store->dbi[DB_ENTRIES], &cur);
+	if (rc != 0)
+		return lmdb_error(err, rc, "entries");
+	uint8_t kb[8];
+	be64_put(kb, from);
+	MDB_val k = { 8, kb }, v;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	size_t n = 0;
+	/* Keys ascend, so the run ends at the first key that is not the next number. */
+	for (; rc == 0 && n < max; n++) {
+		if (k.mv_size != 8) {
+			rc = GB_ECORRUPT;
+			break;
+		}
+		if (be64_get(k.mv_data) != from + n)
+			break;
+		out[n] = (gb_bytes){ v.mv_data, v.mv_size };
+		if (n + 1 < max)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	*count = n;
+	if (rc == GB_ECORRUPT) {
+		assert(n > 0); /* MDB_SET_KEY found entry `from` under its 8-byte key */
+		return gb_err_set(err, rc, "entries: a key of %zu bytes after entry %llu, want 8", k.mv_size,
+			(unsigned long long)(from + n - 1));
+	}
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : lmdb_error(err, rc, "entries");
+}
+
 int gb_store_node_count(gb_txn *txn, uint64_t *count, gb_err *err)
 {
 	return count_numbered(txn, DB_NODES, count, err);
@@ -612,4 +651,232 @@ int gb_store_state_scan(gb_txn *txn,
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return lmdb_error(err, rc, "state");
 	return 0;
+}
+
+/* ---- side-by-side walks of two stores ---- */
+
+/* One side of a merge walk: a cursor and the record it is on. */
+struct walk_side {
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int on;                         /* 1 while k, v hold a record; 0 past the end */
+};
+
+/* Moves a side with op (MDB_FIRST or MDB_NEXT). Returns 0 (also at the end) or an LMDB code. */
+static int side_move(struct walk_side *s, MDB_cursor_op op)
+{
+	int rc = mdb_cursor_get(s->cur, &s->k, &s->v, op);
+	s->on = rc == 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Visits one key of a merge walk, its value in a and in b (NULL: absent). 0 goes on. */
+typedef int (*walk_fn)(void *arg, const MDB_val *k, const MDB_val *va, const MDB_val *vb);
+
+/* Opens a side's cursor on database db and counts its records. Returns 0 or an LMDB code. */
+static int side_open(gb_txn *txn, int db, struct walk_side *s, size_t *records)
+{
+	MDB_stat ms;
+	int rc = mdb_stat(mtxn(txn), txn->store->dbi[db], &ms);
+	rc = rc ? rc : mdb_cursor_open(mtxn(txn), txn->store->dbi[db], &s->cur);
+	rc = rc ? rc : side_move(s, MDB_FIRST);
+	*records = rc ? 0 : ms.ms_entries;
+	return rc;
+}
+
+/*
+ * The merge join under the gb_store_*_merge_walk functions: walks database
+ * db of a and b side by side in LMDB's key order and calls fn once per key
+ * found in either. Returns fn's first non-zero return, else 0 with
+ * *mdb_rc set to 0, to an LMDB code, or to MDB_CORRUPTED if the cursors
+ * hold more records than the databases count (the loop's bound).
+ */
+static int merge_walk(gb_txn *a, gb_txn *b, int db, walk_fn fn, void *arg, int *mdb_rc)
+{
+	assert(a != NULL && b != NULL);
+	assert(db >= 0 && db < DB_COUNT);
+	struct walk_side sa = { 0 }, sb = { 0 };
+	size_t na = 0, nb = 0;
+	int rc = side_open(a, db, &sa, &na);
+	rc = rc ? rc : side_open(b, db, &sb, &nb);
+	int fn_rc = 0;
+	/* Every step moves at least one side on by one record. */
+	for (size_t i = 0; rc == 0 && fn_rc == 0 && (sa.on || sb.on); i++) {
+		if (i == na + nb) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		int c = !sb.on ? -1 : !sa.on ? 1 : mdb_cmp(mtxn(a), a->store->dbi[db], &sa.k, &sb.k);
+		fn_rc = fn(arg, c <= 0 ? &sa.k : &sb.k, c <= 0 ? &sa.v : NULL, c >= 0 ? &sb.v : NULL);
+		if (fn_rc == 0 && c <= 0)
+			rc = side_move(&sa, MDB_NEXT);
+		if (fn_rc == 0 && rc == 0 && c >= 0)
+			rc = side_move(&sb, MDB_NEXT);
+	}
+	if (sa.cur != NULL)
+		mdb_cursor_close(sa.cur);
+	if (sb.cur != NULL)
+		mdb_cursor_close(sb.cur);
+	*mdb_rc = rc;
+	return fn_rc;
+}
+
+/* What gb_store_node_merge_walk's visitor carries. */
+struct node_walk {
+	uint64_t next;                  /* the first stored index fn has not been called for */
+	uint64_t count;
+	int done;                       /* the walk met a key at or after count */
+	int (*fn)(void *arg, uint64_t stored_index, const uint8_t *hash_a, const uint8_t *hash_b);
+	void *arg;
+};
+
+/* A value as a stored hash, or NULL if absent or not GB_HASH_BYTES long. */
+static const uint8_t *hash_of(const MDB_val *v)
+{
+	return v != NULL && v->mv_size == GB_HASH_BYTES ? v->mv_data : NULL;
+}
+
+/* Calls fn for the indexes below `to` that neither side holds (both hashes NULL). */
+static int node_gap(struct node_walk *w, uint64_t to)
+{
+	assert(to <= w->count);
+	int rc = 0;
+	for (; rc == 0 && w->next < to; w->next++)
+		rc = w->fn(w->arg, w->next, NULL, NULL);
+	return rc;
+}
+
+/* Takes one nodes key: fn for the indexes skipped since the last one, then for this one. */
+static int node_visit(void *arg, const MDB_val *k, const MDB_val *va, const MDB_val *vb)
+{
+	struct node_walk *w = arg;
+	if (k->mv_size != 8)
+		return 0; /* names no stored index */
+	uint64_t n = be64_get(k->mv_data);
+	assert(n >= w->next); /* 8-byte keys come in numeric order */
+	int rc = node_gap(w, n < w->count ? n : w->count);
+	if (rc != 0)
+		return rc;
+	if (n >= w->count) {
+		w->done = 1;
+		return 1;
+	}
+	w->next = n + 1;
+	return w->fn(w->arg, n, hash_of(va), hash_of(vb));
+}
+
+/* Maps a merge walk's outcome: fn's code as it is, an LMDB failure to GB_E*. */
+static int walk_result(int fn_rc, int mdb_rc, const char *what, gb_err *err)
+{
+	if (fn_rc != 0)
+		return fn_rc;
+	if (mdb_rc == MDB_CORRUPTED)
+		return gb_err_set(err, GB_ECORRUPT, "%s: more records than the database counts", what);
+	return mdb_rc ? lmdb_error(err, mdb_rc, what) : 0;
+}
+
+int gb_store_node_merge_walk(gb_txn *a, gb_txn *b, uint64_t count,
+	int (*fn)(void *arg, uint64_t stored_index, const uint8_t *hash_a, const uint8_t *hash_b),
+	void *arg, gb_err *err)
+{
+	assert(fn != NULL);
+	struct node_walk w = { 0, count, 0, fn, arg };
+	int mdb_rc;
+	int rc = merge_walk(a, b, DB_NODES, node_visit, &w, &mdb_rc);
+	if (w.done)
+		rc = 0;
+	rc = walk_result(rc, mdb_rc, "nodes", err);
+	return rc ? rc : node_gap(&w, count);
+}
+
+/* What gb_store_state_merge_walk's visitor carries. */
+struct state_walk {
+	int (*fn)(void *arg, const gb_store_state_pair *p);
+	void *arg;
+};
+
+/* Takes one state key: decodes key 0x00 version (or not, if malformed) and calls fn. */
+static int state_visit(void *arg, const MDB_val *k, const MDB_val *va, const MDB_val *vb)
+{
+	struct state_walk *w = arg;
+	const uint8_t *kd = k->mv_data;
+	char key[GB_STORE_KEY_MAX];
+	gb_store_state_pair p = { NULL, 0, kd, k->mv_size, NULL, 0, NULL, 0 };
+	if (k->mv_size >= 10 && k->mv_size <= GB_STORE_KEY_MAX && kd[k->mv_size - 9] == 0 &&
+	    memchr(kd, 0, k->mv_size - 9) == NULL) {
+		memcpy(key, kd, k->mv_size - 9);
+		key[k->mv_size - 9] = '\0';
+		p.key = key;
+		p.version = be64_get(kd + k->mv_size - 8);
+	}
+	if (va != NULL) {
+		p.a = va->mv_data;
+		p.a_len = va->mv_size;
+	}
+	if (vb != NULL) {
+		p.b = vb->mv_data;
+		p.b_len = vb->mv_size;
+	}
+	return w->fn(w->arg, &p);
+}
+
+int gb_store_state_merge_walk(gb_txn *a, gb_txn *b,
+	int (*fn)(void *arg, const gb_store_state_pair *p), void *arg, gb_err *err)
+{
+	assert(fn != NULL);
+	struct state_walk w = { fn, arg };
+	int mdb_rc;
+	int rc = merge_walk(a, b, DB_STATE, state_visit, &w, &mdb_rc);
+	return walk_result(rc, mdb_rc, "state", err);
+}
+
+/* What gb_store_id_merge_walk's visitor carries. */
+struct id_walk {
+	int (*fn)(void *arg, const uint8_t *key, size_t key_len, const gb_store_id *val_a,
+		const gb_store_id *val_b);
+	void *arg;
+	const char *dir_a, *dir_b;      /* the stores, for a message */
+	const char *bad_dir;            /* set when a value of the wrong size stopped the walk */
+	size_t bad_len;
+};
+
+/* Decodes an ids value into *out: out, or NULL when v is NULL (absent). */
+static const gb_store_id *id_of(const MDB_val *v, gb_store_id *out)
+{
+	if (v == NULL)
+		return NULL;
+	assert(v->mv_size == 8 + GB_HASH_BYTES);
+	out->index = be64_get(v->mv_data);
+	memcpy(out->entry_hash, (const uint8_t *)v->mv_data + 8, GB_HASH_BYTES);
+	return out;
+}
+
+/* Takes one ids key: stops at a value of the wrong size, else decodes both and calls fn. */
+static int id_visit(void *arg, const MDB_val *k, const MDB_val *va, const MDB_val *vb)
+{
+	struct id_walk *w = arg;
+	const MDB_val *bad = va != NULL && va->mv_size != 8 + GB_HASH_BYTES ? va
+		: vb != NULL && vb->mv_size != 8 + GB_HASH_BYTES ? vb : NULL;
+	if (bad != NULL) {
+		w->bad_dir = bad == va ? w->dir_a : w->dir_b;
+		w->bad_len = bad->mv_size;
+		return 1;
+	}
+	gb_store_id ia, ib;
+	return w->fn(w->arg, k->mv_data, k->mv_size, id_of(va, &ia), id_of(vb, &ib));
+}
+
+int gb_store_id_merge_walk(gb_txn *a, gb_txn *b,
+	int (*fn)(void *arg, const uint8_t *key, size_t key_len, const gb_store_id *val_a,
+		const gb_store_id *val_b),
+	void *arg, gb_err *err)
+{
+	assert(fn != NULL);
+	struct id_walk w = { fn, arg, a->store->dir, b->store->dir, NULL, 0 };
+	int mdb_rc;
+	int rc = merge_walk(a, b, DB_IDS, id_visit, &w, &mdb_rc);
+	if (w.bad_dir != NULL)
+		return gb_err_set(err, GB_ECORRUPT, "ids in '%s': value of %zu bytes, want %d", w.bad_dir,
+			w.bad_len, 8 + GB_HASH_BYTES);
+	return walk_result(rc, mdb_rc, "ids", err);
 }

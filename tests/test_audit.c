@@ -10,6 +10,8 @@
 
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "gongbao/audit.h"
 #include "gongbao/bundle.h"
 #include "gongbao/store.h"
@@ -423,6 +425,193 @@ static void test_state_scan(void)
 	gb_store_close(st);
 }
 
+/*
+ * Puts (val non-NULL) or deletes one record of database `db` of the closed
+ * ledger in dir through LMDB itself: records no ledger code writes.
+ */
+static void raw_record(const char *dir, const char *db, const void *key, size_t key_len,
+	const void *val, size_t val_len)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int rc = mdb_env_create(&env);
+	rc = rc ? rc : mdb_env_set_maxdbs(env, 8);
+	rc = rc ? rc : mdb_env_set_mapsize(env, (size_t)1 << 30);
+	rc = rc ? rc : mdb_env_open(env, dir, 0, 0644);
+	rc = rc ? rc : mdb_txn_begin(env, NULL, 0, &txn);
+	rc = rc ? rc : mdb_dbi_open(txn, db, 0, &dbi);
+	CU_ASSERT_FATAL(rc == 0);
+	MDB_val k = { key_len, (void *)key }, v = { val_len, (void *)val };
+	CU_ASSERT_FATAL((val != NULL ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL)) == 0);
+	CU_ASSERT_FATAL(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+}
+
+static gb_ledger *reopen_rdonly(const char *dir)
+{
+	gb_ledger_opts ro = { .rdonly = 1 };
+	gb_ledger *l = NULL;
+	gb_err err;
+	CU_ASSERT_FATAL(gb_ledger_open(dir, &ro, &l, &err) == 0);
+	return l;
+}
+
+static int count_version(void *arg, const char *key, uint64_t version, const uint8_t *val, size_t len)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* Memos appended after make_ledger's, so that the log spans two replay batches and a part. */
+#define BATCH_MEMOS (GB_AUDIT_BATCH + 64)
+#define BATCH_SIZE (MEMOS + 1 + BATCH_MEMOS)
+
+/* Appends BATCH_MEMOS memos to l in one batch, on make_ledger's last day. */
+static void append_batch_memos(gb_ledger *l)
+{
+	static uint8_t arena[BATCH_MEMOS][512];
+	static gb_bytes in[BATCH_MEMOS];
+	static gb_append_result res[BATCH_MEMOS];
+	uint64_t t = FX_CLOCK + 3 * DAY_S;
+	for (int i = 0; i < BATCH_MEMOS; i++) {
+		size_t len = fx_sign(arena[i], sizeof arena[i], i % 2 ? FX_PICC : FX_CPIC,
+			"{\"type\":\"memo\",\"id\":\"b%d\",\"text\":\"batch memo\",\"time\":%llu}", i,
+			(unsigned long long)t);
+		in[i] = (gb_bytes){ arena[i], len };
+	}
+	gb_err err;
+	CU_ASSERT_FATAL(gb_ledger_append(l, in, BATCH_MEMOS, res, &err) == 0);
+	CU_ASSERT_EQUAL(res[BATCH_MEMOS - 1].index, BATCH_SIZE - 1);
+}
+
+/*
+ * A log longer than one replay batch (GB_AUDIT_BATCH entries): every batch
+ * is replayed and compared, from the ledger and from a bundle; an entry
+ * missing from the second batch is named and the replay stops there.
+ */
+static void test_batches(void)
+{
+	const char *dir;
+	gb_ledger *l = make_ledger(&dir);
+	append_batch_memos(l);
+	gb_err err;
+	gb_txn txn;
+	uint64_t versions = 0;
+	CU_ASSERT_FATAL(gb_txn_begin(gb_ledger_store(l), 1, &txn, &err) == 0);
+	CU_ASSERT_FATAL(gb_store_state_scan(&txn, count_version, &versions, &err) == 0);
+	gb_txn_abort(&txn);
+	gb_audit_opts o = default_opts();
+	gb_audit_report rep;
+	CU_ASSERT_EQUAL_FATAL(gb_audit_ledger(l, &o, &rep, &err), 0);
+	CU_ASSERT_EQUAL(rep.violation_count, 0);
+	CU_ASSERT_EQUAL(rep.replayed, BATCH_SIZE);
+	CU_ASSERT_EQUAL(rep.state_versions, versions);
+	gb_audit_report_release(&rep);
+	/* --until at the end of the first full batch (entry 0 is replayed alone). */
+	o.until = GB_AUDIT_BATCH;
+	CU_ASSERT_EQUAL_FATAL(gb_audit_ledger(l, &o, &rep, &err), 0);
+	CU_ASSERT_EQUAL(rep.violation_count, 0);
+	CU_ASSERT_EQUAL(rep.audited, GB_AUDIT_BATCH + 1);
+	CU_ASSERT_EQUAL(rep.replayed, GB_AUDIT_BATCH + 1);
+	gb_audit_report_release(&rep);
+
+	static char note[1024];
+	char path[400];
+	snprintf(path, sizeof path, "%s/batches.gbb", fx_root);
+	size_t note_len = make_checkpoint(l, BATCH_SIZE, "gongbao.test/zs", 0, &fx_key[FX_LOG], note, sizeof note);
+	CU_ASSERT_FATAL(gb_bundle_write(l, note, note_len, path, &err) == 0);
+	o = default_opts();
+	o.vkey = &fx_key[FX_LOG].pub;
+	CU_ASSERT_EQUAL_FATAL(gb_audit_bundle(path, &o, &rep, &err), 0);
+	CU_ASSERT_EQUAL(rep.violation_count, 0);
+	CU_ASSERT_EQUAL(rep.replayed, BATCH_SIZE);
+	uint8_t root[GB_HASH_BYTES];
+	CU_ASSERT_FATAL(gb_ledger_root(l, BATCH_SIZE, root, &err) == 0);
+	CU_ASSERT(memcmp(root, rep.root, GB_HASH_BYTES) == 0);
+	gb_audit_report_release(&rep);
+	gb_ledger_close(l);
+
+	uint8_t k[8];
+	for (int i = 0; i < 8; i++)
+		k[i] = (uint8_t)((uint64_t)4100 >> (56 - 8 * i));
+	raw_record(dir, "entries", k, 8, NULL, 0);
+	l = reopen_rdonly(dir);
+	o = default_opts();
+	CU_ASSERT_EQUAL_FATAL(gb_audit_ledger(l, &o, &rep, &err), 0);
+	CU_ASSERT_EQUAL(rep.replayed, 4100);
+	CU_ASSERT_EQUAL_FATAL(rep.violation_count, 1);
+	CU_ASSERT_EQUAL(rep.v[0].kind, GB_AUDIT_ENTRY);
+	CU_ASSERT_EQUAL(rep.v[0].code, GB_ERANGE);
+	CU_ASSERT_EQUAL(rep.v[0].index, 4100);
+	CU_ASSERT_STRING_EQUAL(rep.v[0].msg, "entry 4100 is missing from the entries database");
+	gb_audit_report_release(&rep);
+	gb_ledger_close(l);
+}
+
+/* A stored state key that is not key 0x00 version is named, and the comparison goes on past it. */
+static void test_state_bad_key(void)
+{
+	const char *dir;
+	gb_ledger *l = make_ledger(&dir);
+	gb_ledger_close(l);
+	raw_record(dir, "state", "c", 1, "x", 1); /* before every day/ key */
+	uint8_t forged[8] = { 0, 0, 0, 0, 0, 0, 0, 19 };
+	tamper_state(dir, "day/20260102", 20, forged, 8);
+	l = reopen_rdonly(dir);
+	gb_audit_opts o = default_opts();
+	gb_audit_report rep;
+	gb_err err;
+	CU_ASSERT_EQUAL_FATAL(gb_audit_ledger(l, &o, &rep, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(rep.violation_count, 2);
+	CU_ASSERT_EQUAL(rep.v[0].kind, GB_AUDIT_STATE);
+	CU_ASSERT_EQUAL(rep.v[0].code, GB_ECORRUPT);
+	CU_ASSERT_EQUAL(rep.v[0].index, GB_AUDIT_NO_INDEX);
+	CU_ASSERT_STRING_EQUAL(rep.v[0].msg, "stored state: key 0x63 is not key, 0x00, version");
+	CU_ASSERT_EQUAL(rep.v[1].index, 20);
+	CU_ASSERT_STRING_EQUAL(rep.v[1].msg,
+		"state 'day/20260102' version 20: stored 19 0x0000000000000013, rebuilt 20 0x0000000000000014");
+	gb_audit_report_release(&rep);
+	gb_ledger_close(l);
+}
+
+/* A stored id changed is named from both sides, in key order; one deleted from the rebuilt side. */
+static void test_ids_tamper(void)
+{
+	const char *dir;
+	gb_ledger *l = make_ledger(&dir);
+	static const uint8_t changed[] = "picc-zs\0m1", deleted[] = "cpic-zs\0m0";
+	gb_store_id id;
+	gb_err err;
+	gb_txn txn;
+	CU_ASSERT_FATAL(gb_txn_begin(gb_ledger_store(l), 1, &txn, &err) == 0);
+	CU_ASSERT_FATAL(gb_store_id_get(&txn, changed, sizeof changed - 1, &id, &err) == 0);
+	gb_txn_abort(&txn);
+	gb_ledger_close(l);
+	CU_ASSERT_FATAL(id.index == 2);
+	uint8_t v[8 + GB_HASH_BYTES] = { 0, 0, 0, 0, 0, 0, 0, 5 };
+	memcpy(v + 8, id.entry_hash, GB_HASH_BYTES);
+	raw_record(dir, "ids", changed, sizeof changed - 1, v, sizeof v);
+	raw_record(dir, "ids", deleted, sizeof deleted - 1, NULL, 0);
+	l = reopen_rdonly(dir);
+	gb_audit_opts o = default_opts();
+	gb_audit_report rep;
+	CU_ASSERT_EQUAL_FATAL(gb_audit_ledger(l, &o, &rep, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(rep.violation_count, 3);
+	CU_ASSERT_EQUAL(rep.v[0].index, 1);
+	CU_ASSERT_STRING_EQUAL(rep.v[0].msg, "id 'm0' of 'cpic-zs' (entry 1): the rebuilt index has it, the other does not");
+	CU_ASSERT_EQUAL(rep.v[1].index, 5);
+	CU_ASSERT_STRING_EQUAL(rep.v[1].msg, "id 'm1' of 'picc-zs' (entry 5): the stored index differs from the other");
+	CU_ASSERT_EQUAL(rep.v[2].index, 2);
+	CU_ASSERT_STRING_EQUAL(rep.v[2].msg, "id 'm1' of 'picc-zs' (entry 2): the rebuilt index differs from the other");
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(rep.v[i].kind, GB_AUDIT_STATE);
+		CU_ASSERT_EQUAL(rep.v[i].code, GB_ECORRUPT);
+	}
+	gb_audit_report_release(&rep);
+	gb_ledger_close(l);
+}
+
 static void add_tests(CU_pSuite s)
 {
 	CU_add_test(s, "a clean ledger audits clean, also --until", test_clean);
@@ -432,6 +621,9 @@ static void add_tests(CU_pSuite s)
 	CU_add_test(s, "bundles: write, read, audit, damage", test_bundle);
 	CU_add_test(s, "the raw state scan", test_state_scan);
 	CU_add_test(s, "policies and money replay to the same state", test_money);
+	CU_add_test(s, "a log of more than one replay batch", test_batches);
+	CU_add_test(s, "a malformed stored state key is named, the rest still compared", test_state_bad_key);
+	CU_add_test(s, "changed and deleted stored ids are named", test_ids_tamper);
 }
 
 GB_CUNIT_MAIN("audit", add_tests)

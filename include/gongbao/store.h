@@ -90,6 +90,19 @@ int gb_store_entry_append(gb_txn *txn, uint64_t index, const uint8_t *p,
 int gb_store_entry_get(gb_txn *txn, uint64_t index, const uint8_t **p,
 	size_t *len, gb_err *err);
 
+/*
+ * Reads up to `max` consecutive entries from index `from` into out (room
+ * for max) with one cursor: one B-tree descent for the first and a step
+ * for each next one, where gb_store_entry_get costs a descent per entry.
+ * out[i] is entry from + i and points into the map, valid until the
+ * transaction ends. *count is how many were read; fewer than max with a
+ * return of 0 means that entry from + *count is missing (or is the entry
+ * count). Returns 0, GB_ECORRUPT (a key that is not 8 bytes follows entry
+ * from + *count - 1) or GB_ELMDB.
+ */
+int gb_store_entry_range(gb_txn *txn, uint64_t from, size_t max, gb_bytes *out,
+	size_t *count, gb_err *err);
+
 /* Number of stored Merkle hashes. */
 int gb_store_node_count(gb_txn *txn, uint64_t *count, gb_err *err);
 
@@ -180,6 +193,65 @@ int gb_store_state_each(gb_txn *txn, const char *prefix, uint64_t as_of,
  */
 int gb_store_state_scan(gb_txn *txn,
 	int (*fn)(void *arg, const char *key, uint64_t version, const uint8_t *val, size_t len),
+	void *arg, gb_err *err);
+
+/*
+ * Side-by-side walks of two stores (normally two ledgers' stores, `a` and
+ * `b`, each in its own read transaction), for comparing one with the
+ * other: one LMDB cursor per side moves through a database in key order,
+ * and each key found in either is visited once, with its value on each
+ * side. A merge join: one cursor step per record of each side and no key
+ * search, where a lookup of every key of one side in the other would cost a
+ * B-tree descent per key. Each walk stops at fn's first non-zero return and
+ * returns it; else it returns 0, GB_ECORRUPT (a database with more records
+ * than its count, or as said below) or GB_ELMDB.
+ * Pointers passed to fn are valid only during the call, and fn must not
+ * write in either transaction.
+ */
+
+/*
+ * Walks the stored Merkle hashes at stored indexes 0 .. count-1 of a and b
+ * (gongbao/merkle.h numbers them): calls fn exactly once per index, in
+ * ascending order, with the hash at that index in a and in b, NULL where a
+ * side has none or holds a value that is not GB_HASH_BYTES long. Keys that
+ * are not 8 bytes name no index and are passed over; the walk stops at the
+ * first key at or after count.
+ */
+int gb_store_node_merge_walk(gb_txn *a, gb_txn *b, uint64_t count,
+	int (*fn)(void *arg, uint64_t stored_index, const uint8_t *hash_a, const uint8_t *hash_b),
+	void *arg, gb_err *err);
+
+/* One state version met by gb_store_state_merge_walk. */
+typedef struct gb_store_state_pair {
+	const char *key;        /* NUL-terminated; NULL if the raw key is not key 0x00 version */
+	uint64_t version;       /* 0 when key is NULL */
+	const uint8_t *raw;     /* the stored key as it is: key 0x00 u64 BE version */
+	size_t raw_len;
+	const uint8_t *a;       /* the value in a; NULL if a has no such (key, version) */
+	size_t a_len;
+	const uint8_t *b;       /* the value in b; NULL if b has no such (key, version) */
+	size_t b_len;
+} gb_store_state_pair;
+
+/*
+ * Walks every stored state version of a and b, in ascending bytewise order
+ * of (key, version) as gb_store_state_scan does: calls fn once per version
+ * present in either. A stored key that is not key 0x00 version (which
+ * gb_store_state_put never writes) is passed too, with key NULL and its raw
+ * bytes, so that a caller can report it and the walk goes on past it.
+ */
+int gb_store_state_merge_walk(gb_txn *a, gb_txn *b,
+	int (*fn)(void *arg, const gb_store_state_pair *p), void *arg, gb_err *err);
+
+/*
+ * Walks every idempotency key of a and b in key order: calls fn once per
+ * key present in either, with its value in a and in b (NULL where absent).
+ * GB_ECORRUPT (naming the store's directory) for a value that is not
+ * 8 + GB_HASH_BYTES long.
+ */
+int gb_store_id_merge_walk(gb_txn *a, gb_txn *b,
+	int (*fn)(void *arg, const uint8_t *key, size_t key_len, const gb_store_id *val_a,
+		const gb_store_id *val_b),
 	void *arg, gb_err *err);
 
 /*
