@@ -498,17 +498,13 @@ static int check_key(struct frame *f, const gb_mp_item *it, gb_err *err)
 	size_t q_len = 0;
 	if (it->type != GB_MP_STR)
 		return gb_err_set(err, GB_ENONCANON, "map key is not a string");
-	quote_bytes(q, sizeof q, &q_len, it->v.str.ptr,
-		it->v.str.len > 40 ? 40 : it->v.str.len);
-	if (f->key != NULL) {
-		int c = key_cmp(f->key, f->key_len, it->v.str.ptr,
-			it->v.str.len);
-		if (c == 0)
-			return gb_err_set(err, GB_ENONCANON,
-				"duplicate map key '%s'", q);
-		if (c > 0)
-			return gb_err_set(err, GB_ENONCANON,
-				"map key '%s' out of order", q);
+	int c = f->key != NULL ? key_cmp(f->key, f->key_len, it->v.str.ptr,
+		it->v.str.len) : -1;
+	if (c >= 0) { /* quoted only for the message: this runs per key */
+		quote_bytes(q, sizeof q, &q_len, it->v.str.ptr,
+			it->v.str.len > 40 ? 40 : it->v.str.len);
+		return gb_err_set(err, GB_ENONCANON, c == 0 ?
+			"duplicate map key '%s'" : "map key '%s' out of order", q);
 	}
 	f->key = it->v.str.ptr;
 	f->key_len = it->v.str.len;

@@ -222,20 +222,18 @@ static int decode_common(gb_entry *e, gb_err *err)
 			(unsigned long long)it.v.u);
 	e->version = it.v.u;
 	static const struct {
-		const char *key;
+		const char *key, *what;
 		size_t len_max;
 		size_t offset;
 	} ids[] = {
-		{ "type", GB_TYPE_MAX, offsetof(gb_entry, type) },
-		{ "consortium", GB_ID_MAX, offsetof(gb_entry, consortium) },
-		{ "signer", GB_ID_MAX, offsetof(gb_entry, signer) },
-		{ "id", GB_ID_MAX, offsetof(gb_entry, id) },
+		{ "type", "body field 'type'", GB_TYPE_MAX, offsetof(gb_entry, type) },
+		{ "consortium", "body field 'consortium'", GB_ID_MAX, offsetof(gb_entry, consortium) },
+		{ "signer", "body field 'signer'", GB_ID_MAX, offsetof(gb_entry, signer) },
+		{ "id", "body field 'id'", GB_ID_MAX, offsetof(gb_entry, id) },
 	};
 	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-		char what[32];
-		snprintf(what, sizeof what, "body field '%s'", ids[i].key);
 		if ((rc = body_field(e, ids[i].key, &it, err)) != 0 ||
-			(rc = check_id(&it, what, ids[i].len_max,
+			(rc = check_id(&it, ids[i].what, ids[i].len_max,
 			(gb_str *)((char *)e + ids[i].offset), err)) != 0)
 			return rc;
 	}
@@ -270,12 +268,20 @@ static int decode_body(gb_entry *e, gb_err *err)
 /* Decodes signature i from the sigs array reader r into e->sigs[i]. */
 static int decode_sig(gb_mpr *r, gb_entry *e, size_t i, gb_err *err)
 {
-	char where[24], q[56], q2[56];
+	/* Labels for messages, fixed so that a good entry formats none. */
+	static const char *const wheres[] = { "sigs[0]", "sigs[1]", "sigs[2]", "sigs[3]",
+		"sigs[4]", "sigs[5]", "sigs[6]", "sigs[7]" };
+	static const char *const signers[] = { "sigs[0]: 'signer'", "sigs[1]: 'signer'",
+		"sigs[2]: 'signer'", "sigs[3]: 'signer'", "sigs[4]: 'signer'", "sigs[5]: 'signer'",
+		"sigs[6]: 'signer'", "sigs[7]: 'signer'" };
+	_Static_assert(sizeof wheres / sizeof wheres[0] == GB_ENTRY_SIGS_MAX, "a label per signature");
+	_Static_assert(sizeof signers / sizeof signers[0] == GB_ENTRY_SIGS_MAX, "a label per signature");
+	char q[56], q2[56];
 	struct field f[3] = { { .name = "keyid" }, { .name = "sig" },
 		{ .name = "signer" } };
 	gb_entry_sig *s = &e->sigs[i];
 	assert(i < GB_ENTRY_SIGS_MAX);
-	snprintf(where, sizeof where, "sigs[%zu]", i);
+	const char *where = wheres[i];
 	int rc = read_fields(r, f, 3, where, err);
 	if (rc != 0)
 		return rc;
@@ -287,9 +293,7 @@ static int decode_sig(gb_mpr *r, gb_entry *e, size_t i, gb_err *err)
 		return gb_err_set(err, GB_EFIELD, "%s: 'sig' is not bin of %d "
 			"bytes", where, GB_SIG_BYTES);
 	s->sig = f[1].item.v.str.ptr;
-	char what[40];
-	snprintf(what, sizeof what, "%s: 'signer'", where);
-	if ((rc = check_id(&f[2].item, what, GB_ID_MAX, &s->signer, err)) != 0)
+	if ((rc = check_id(&f[2].item, signers[i], GB_ID_MAX, &s->signer, err)) != 0)
 		return rc;
 	if (i == 0 && !str_same(s->signer, e->signer))
 		return gb_err_set(err, GB_EFIELD, "sigs[0]: signer '%s' is not "
