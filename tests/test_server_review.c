@@ -1,0 +1,370 @@
+/*
+ * test_server_review.c: the review of the HTTP server and its client
+ * (issue 5): each test pins a defect that was found, so that it stays
+ * fixed. The server runs in this process and is spoken to over loopback
+ * in plain HTTP/1.1; the client is pointed at a fake server that answers
+ * one canned reply per connection (a lying or broken server). Statuses,
+ * bodies and codes are compared exactly; no time is.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cu.h"
+#include "gongbao/client.h"
+#include "gongbao/ledger.h"
+#include "gongbao/server.h"
+#include "gongbao/store.h"
+
+/* The fixture's helpers are static; this suite uses only some of them. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "fixture.h"
+
+#define ANSWER_MAX 65536
+
+/* One HTTP answer. */
+struct answer {
+	int status;                     /* 0: no answer (closed, or not HTTP) */
+	char text[ANSWER_MAX];          /* the whole answer, NUL-terminated */
+	const char *body;               /* into text, after the headers */
+};
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+/* A memo by picc-zs with id "m-<n>", into buf; returns its length. */
+static size_t memo(uint8_t *buf, size_t cap, int n)
+{
+	return fx_sign(buf, cap, FX_PICC, "{\"type\":\"memo\",\"id\":\"m-%d\",\"text\":\"memo %d\"}", n, n);
+}
+
+/* A ledger of the fixture; its directory into dir (fx_ledger_with names them l1, l2, ...). */
+static gb_ledger *new_ledger(char dir[256])
+{
+	static int made;
+	gb_ledger *l = fx_ledger();
+	snprintf(dir, 256, "%s/l%d", fx_root, ++made);
+	return l;
+}
+
+/* Connects to 127.0.0.1 at port; -1 if refused. */
+static int dial(uint16_t port)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { 30, 0 }; /* no test waits forever on a silent server */
+	a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&a4, sizeof a4) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads the answer on fd until the server closes it, and parses its status. */
+static void read_answer(int fd, struct answer *a)
+{
+	size_t len = 0;
+	ssize_t n;
+	while (len < ANSWER_MAX - 1 && (n = recv(fd, a->text + len, ANSWER_MAX - 1 - len, 0)) > 0)
+		len += (size_t)n;
+	a->text[len] = '\0';
+	a->status = 0;
+	if (strncmp(a->text, "HTTP/1.1 ", 9) == 0)
+		a->status = atoi(a->text + 9);
+	const char *end = strstr(a->text, "\r\n\r\n");
+	a->body = end ? end + 4 : a->text + len;
+}
+
+/* One request with "Connection: close"; fills a. Returns 0, or -1 if the connection failed. */
+static int http(uint16_t port, const char *method, const char *path, const char *ctype,
+	const void *body, size_t len, struct answer *a)
+{
+	char head[512];
+	int fd = dial(port);
+	if (fd < 0)
+		return -1;
+	int hl = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+		"Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", method, path, ctype ? ctype : "text/plain", len);
+	int ok = send(fd, head, (size_t)hl, MSG_NOSIGNAL) == hl &&
+		(len == 0 || send(fd, body, len, MSG_NOSIGNAL) == (ssize_t)len);
+	if (ok)
+		read_answer(fd, a);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Starts a server on l with cfg, on the first free port from a per-process base. */
+static gb_server *start(gb_ledger *l, gb_server_config *cfg)
+{
+	gb_server *s = NULL;
+	gb_err err;
+	for (int k = 0; k < 40 && s == NULL; k++) {
+		cfg->listen.port = (uint16_t)(20000 + (getpid() * 11 + k * 137) % 30000);
+		if (gb_server_start(cfg, l, &s, &err) != 0)
+			s = NULL;
+	}
+	CU_ASSERT_FATAL(s != NULL);
+	return s;
+}
+
+/* ------------------------------------------------- batches on the wire */
+
+/*
+ * A body whose first byte is an array header (0xdc, 0xdd) is a batch
+ * (spec/API.md section 3); a header cut short is a malformed batch, 400
+ * GB_EMSGPACK, not a 200 batch answer holding one item's error.
+ */
+static void test_truncated_batch_header(void)
+{
+	static const char *const bodies[] = { "\xdc", "\xdc\x01", "\xdd", "\xdd\x00\x00\x01" };
+	static const size_t lens[] = { 1, 2, 1, 4 };
+	static struct answer a;
+	char dir[256];
+	gb_ledger *l = new_ledger(dir);
+	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) } };
+	gb_server *s = start(l, &cfg);
+	for (size_t i = 0; i < 4; i++) {
+		CU_ASSERT_FATAL(http(cfg.listen.port, "POST", "/v1/entries", "application/msgpack", bodies[i], lens[i],
+			&a) == 0);
+		CU_ASSERT_EQUAL(a.status, 400);
+		CU_ASSERT_STRING_EQUAL(a.body, "{\"code\":\"GB_EMSGPACK\",\"message\":\"batch: the array header is cut short\"}\n");
+	}
+	gb_server_stop(s);
+	CU_ASSERT_EQUAL(fx_log_size(l), 1);
+	gb_ledger_close(l);
+}
+
+/* ------------------------------------------------- stopping under load */
+
+/*
+ * The locker: a child process that, told a ledger directory on `in`, opens
+ * its store, begins a write transaction (LMDB's one writer at a time, across
+ * processes), says 'l' on `out`, and aborts it when it reads 'r'.
+ */
+static void locker_main(int in, int out)
+{
+	char dir[256] = "", c = 'e';
+	ssize_t n = read(in, dir, sizeof dir - 1);
+	gb_store *st = NULL;
+	gb_txn txn = { 0 };
+	gb_err err;
+	if (n > 0 && gb_store_open(dir, 0, 0, &st, &err) == 0 && gb_txn_begin(st, 0, &txn, &err) == 0)
+		c = 'l';
+	if (write(out, &c, 1) != 1 || c != 'l')
+		_exit(1);
+	while (read(in, &c, 1) == 1 && c != 'r')
+		;
+	gb_txn_abort(&txn);
+	gb_store_close(st);
+	_exit(0);
+}
+
+struct poster {
+	uint16_t port;
+	uint8_t entry[4096];
+	size_t len;
+	struct answer a;
+};
+
+static void *poster_main(void *arg)
+{
+	struct poster *p = arg;
+	if (http(p->port, "POST", "/v1/entries", "application/msgpack", p->entry, p->len, &p->a) != 0)
+		p->a.status = -1;
+	return NULL;
+}
+
+static void *stopper_main(void *arg)
+{
+	gb_server_stop(arg);
+	return NULL;
+}
+
+/*
+ * gb_server_stop (SIGTERM) while a post waits for its commit: the server
+ * "answers what is in flight" (server.h, spec/API.md, serve --help). The
+ * post's commit is held up by another process's write transaction; the
+ * stop begins meanwhile; then the lock goes. The entry is committed, so
+ * its client must have its 200 with the index, not a closed connection.
+ */
+static void test_stop_answers_in_flight(void)
+{
+	int to_child[2], from_child[2];
+	char dir[256], c = 0;
+	CU_ASSERT_FATAL(pipe(to_child) == 0 && pipe(from_child) == 0);
+	gb_ledger *l = new_ledger(dir);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0)
+		locker_main(to_child[0], from_child[1]);
+	CU_ASSERT_FATAL(write(to_child[1], dir, strlen(dir)) == (ssize_t)strlen(dir));
+	CU_ASSERT_FATAL(read(from_child[0], &c, 1) == 1 && c == 'l');
+	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) } };
+	gb_server *s = start(l, &cfg);
+	static struct poster p;
+	pthread_t pt, st;
+	p = (struct poster){ .port = cfg.listen.port };
+	p.len = memo(p.entry, sizeof p.entry, 1);
+	CU_ASSERT_FATAL(pthread_create(&pt, NULL, poster_main, &p) == 0);
+	nap_ms(500);                    /* the post reaches the writer, which waits for the lock */
+	CU_ASSERT_FATAL(pthread_create(&st, NULL, stopper_main, s) == 0);
+	nap_ms(500);                    /* the stop is under way */
+	CU_ASSERT_FATAL(write(to_child[1], "r", 1) == 1);
+	pthread_join(pt, NULL);
+	pthread_join(st, NULL);
+	int status;
+	CU_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(fx_log_size(l), 2);
+	CU_ASSERT_EQUAL(p.a.status, 200);
+	CU_ASSERT_STRING_EQUAL(p.a.body, "{\"index\":1,\"duplicate\":false}\n");
+	gb_ledger_close(l);
+	close(to_child[0]), close(to_child[1]), close(from_child[0]), close(from_child[1]);
+}
+
+/* ------------------------------------------------------ a lying server */
+
+/* A fake server: answers each of up to `count` connections with the next canned reply. */
+struct fake {
+	int lfd;
+	uint16_t port;
+	pthread_t thread;
+	const char *replies[8];
+	size_t lens[8];                 /* 0: strlen */
+	size_t count;
+};
+
+/* Reads a request's headers and its Content-Length body (enough for the client's requests). */
+static void fake_read_request(int fd)
+{
+	char buf[70000];
+	size_t len = 0;
+	ssize_t n;
+	const char *end = NULL;
+	while (end == NULL && len < sizeof buf - 1 && (n = recv(fd, buf + len, sizeof buf - 1 - len, 0)) > 0) {
+		len += (size_t)n;
+		buf[len] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+	}
+	if (end == NULL)
+		return;
+	const char *cl = strstr(buf, "Content-Length:"); /* libcurl spells it so */
+	size_t want = (size_t)(end + 4 - buf) + (cl != NULL && cl < end ? (size_t)atol(cl + 15) : 0);
+	while (len < want && len < sizeof buf - 1 && (n = recv(fd, buf + len, sizeof buf - 1 - len, 0)) > 0)
+		len += (size_t)n;
+}
+
+static void *fake_main(void *arg)
+{
+	struct fake *f = arg;
+	for (size_t i = 0; i < f->count; i++) {
+		int fd = accept(f->lfd, NULL, NULL);
+		if (fd < 0)
+			break;
+		fake_read_request(fd);
+		size_t len = f->lens[i] ? f->lens[i] : strlen(f->replies[i]);
+		if (send(fd, f->replies[i], len, MSG_NOSIGNAL) != (ssize_t)len)
+			fprintf(stderr, "fake server: short send\n");
+		shutdown(fd, SHUT_WR);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Starts a fake server on a free loopback port, answering f->count connections. */
+static void fake_start(struct fake *f)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof a;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(f->lfd >= 0);
+	CU_ASSERT_FATAL(bind(f->lfd, (struct sockaddr *)&a, sizeof a) == 0);
+	CU_ASSERT_FATAL(listen(f->lfd, 8) == 0);
+	CU_ASSERT_FATAL(getsockname(f->lfd, (struct sockaddr *)&a, &alen) == 0);
+	f->port = ntohs(a.sin_port);
+	CU_ASSERT_FATAL(pthread_create(&f->thread, NULL, fake_main, f) == 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+	pthread_join(f->thread, NULL);
+	close(f->lfd);
+}
+
+/* An HTTP/1.1 reply with `status`, a JSON body, and Connection: close, into a static buffer slot. */
+static const char *reply_text(int slot, int status, const char *body)
+{
+	static char buf[8][1024];
+	snprintf(buf[slot], sizeof buf[slot], "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+		"Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status, strlen(body), body);
+	return buf[slot];
+}
+
+static gb_client *fake_client(const struct fake *f)
+{
+	char url[64];
+	gb_client *c = NULL;
+	gb_err err;
+	snprintf(url, sizeof url, "http://127.0.0.1:%u", f->port);
+	CU_ASSERT_FATAL(gb_client_open(url, &c, &err) == 0);
+	return c;
+}
+
+/*
+ * gb_client_append of one entry: a 503 (the queue is full: nothing of it was
+ * stored; retrying is safe) is the request's own failure (client.h), not the
+ * entry's rejection; so is an error body under a status its code is never
+ * answered with, and an acceptance under a status that is not 200. A
+ * rejection under its own status is the entry's outcome.
+ */
+static void test_client_single_post_statuses(void)
+{
+	static struct fake f;
+	f = (struct fake){ .count = 4 };
+	f.replies[0] = reply_text(0, 503, "{\"code\":\"GB_ETOOBIG\",\"message\":\"the commit queue is full\"}\n");
+	f.replies[1] = reply_text(1, 200, "{\"code\":\"GB_ESIG\",\"message\":\"bad\"}\n");
+	f.replies[2] = reply_text(2, 201, "{\"index\":7,\"duplicate\":false}\n");
+	f.replies[3] = reply_text(3, 400, "{\"code\":\"GB_ESIG\",\"message\":\"signature 0 does not verify\"}\n");
+	fake_start(&f);
+	gb_client *c = fake_client(&f);
+	uint8_t e[16] = { 0x80 };
+	gb_bytes in = { e, 1 };
+	gb_append_result res = { 0 };
+	int code = -999;
+	char msg[1][GB_ERR_MSG_MAX];
+	gb_err err;
+	CU_ASSERT_EQUAL(gb_client_append(c, &in, 1, &res, &code, msg, &err), GB_ETOOBIG);
+	CU_ASSERT_STRING_EQUAL(err.msg, "server: 503: the commit queue is full");
+	CU_ASSERT_EQUAL(gb_client_append(c, &in, 1, &res, &code, msg, &err), GB_ESIG);
+	CU_ASSERT_STRING_EQUAL(err.msg, "server: 200: bad");
+	CU_ASSERT_EQUAL(gb_client_append(c, &in, 1, &res, &code, msg, &err), GB_ENET);
+	CU_ASSERT_EQUAL(gb_client_append(c, &in, 1, &res, &code, msg, &err), 0);
+	CU_ASSERT_EQUAL(code, GB_ESIG);
+	CU_ASSERT_STRING_EQUAL(msg[0], "signature 0 does not verify");
+	gb_client_close(c);
+	fake_stop(&f);
+}
+
+static void add_tests(CU_pSuite s)
+{
+	CU_add_test(s, "a batch whose array header is cut short is 400 GB_EMSGPACK", test_truncated_batch_header);
+	CU_add_test(s, "a stop answers the post waiting for its commit", test_stop_answers_in_flight);
+	CU_add_test(s, "client: one post's 503 and mismatched statuses fail the request",
+		test_client_single_post_statuses);
+}
+
+GB_CUNIT_MAIN("server review", add_tests)
