@@ -321,11 +321,12 @@ static int split_body(const uint8_t *p, size_t len, gb_bytes **out, size_t *coun
 		return gb_err_set(err, GB_EMSGPACK, "empty body");
 	if ((p[0] & 0xf0) == 0x90)
 		n = p[0] & 0x0f, off = 1;
-	else if (p[0] == 0xdc && len >= 3)
-		n = be_len(p + 1, 2), off = 3;
-	else if (p[0] == 0xdd && len >= 5)
-		n = be_len(p + 1, 4), off = 5;
-	else
+	else if (p[0] == 0xdc || p[0] == 0xdd) {
+		off = p[0] == 0xdc ? 3 : 5;
+		if (len < off) /* still a batch (post_entries answers it as one): a malformed one */
+			return gb_err_set(err, GB_EMSGPACK, "batch: the array header is cut short");
+		n = be_len(p + 1, off - 1);
+	} else
 		n = 0, off = 0;
 	if (off > 0 && (n == 0 || n > GB_BATCH_MAX))
 		return gb_err_set(err, n ? GB_ETOOBIG : GB_EMSGPACK, "batch of %zu entries: want 1 to %d", n, GB_BATCH_MAX);
