@@ -359,12 +359,88 @@ static void test_client_single_post_statuses(void)
 	fake_stop(&f);
 }
 
+/*
+ * Runs the gongbao program next to this suite's directory (build/gongbao
+ * for build/tests/...) with `args` and --server the fake f; its standard
+ * output and error into out. Returns its exit status (-1 if it did not run).
+ */
+static int run_cli(const struct fake *f, const char *args, char *out, size_t cap)
+{
+	char exe[512], cmd[1400];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	CU_ASSERT_FATAL(n > 0);
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	CU_ASSERT_FATAL(slash != NULL);
+	*slash = '\0';
+	snprintf(cmd, sizeof cmd, "'%s/../gongbao' %s --server http://127.0.0.1:%u 2>&1", exe, args, f->port);
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_FATAL(p != NULL);
+	size_t len = fread(out, 1, cap - 1, p);
+	out[len] = '\0';
+	int status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * show, reconcile and undercut --server print the server's report: one
+ * that lacks what they print, is about another id, of another kind or as
+ * of another index than asked is refused with GB_ENET (exit 1), not
+ * printed with "?" and 0 for what is missing. A well-formed answer prints.
+ */
+static void test_cli_report_shapes(void)
+{
+	static const struct {
+		const char *args, *body;
+	} bad[] = {
+		{ "show account m/picc-zs/cash", "{}" },
+		{ "show account m/picc-zs/cash", "{\"kind\":\"account\",\"id\":\"m/picc-zs/cash\",\"as_of\":3}" },
+		{ "show account m/picc-zs/cash",
+			"{\"kind\":\"account\",\"id\":\"m/cpic-zs/cash\",\"as_of\":3,\"balance_fen\":5}" },
+		{ "show account m/picc-zs/cash",
+			"{\"kind\":\"policy\",\"id\":\"m/picc-zs/cash\",\"as_of\":3,\"balance_fen\":5,\"record\":{}}" },
+		{ "show account m/picc-zs/cash --as-of 2",
+			"{\"kind\":\"account\",\"id\":\"m/picc-zs/cash\",\"as_of\":3,\"balance_fen\":5}" },
+		{ "show fund", "{\"kind\":\"fund\",\"as_of\":3,\"total_fen\":5,\"members\":[{\"id\":\"a\"}]}" },
+		{ "show member picc-zs", "{\"kind\":\"member\",\"id\":\"picc-zs\",\"as_of\":3,\"role\":\"member\","
+			"\"status\":\"active\",\"vkey\":\"k\"}" },
+		{ "reconcile", "{\"as_of\":3,\"members\":[],\"total\":{\"id\":\"total\"},\"debts\":[],"
+			"\"payments\":[],\"paid_total_fen\":0,\"net_total_fen\":0}" },
+		{ "undercut", "{\"as_of\":3}" },
+		{ "show members", "[]" },
+	};
+	enum { BAD = sizeof bad / sizeof bad[0] };
+	static char out[4096];
+	static struct fake f;
+	for (size_t i = 0; i < BAD; i++) {
+		f = (struct fake){ .count = 1 };
+		f.replies[0] = reply_text(0, 200, bad[i].body);
+		fake_start(&f);
+		int status = run_cli(&f, bad[i].args, out, sizeof out);
+		fake_stop(&f);
+		if (status != 1 || strncmp(out, "gongbao: GB_ENET: http://127.0.0.1:", 35) != 0 || strchr(out, '\n') !=
+			out + strlen(out) - 1)
+			fprintf(stderr, "\n%s: exit %d: %s", bad[i].args, status, out);
+		CU_ASSERT_EQUAL(status, 1);
+		CU_ASSERT_EQUAL(strncmp(out, "gongbao: GB_ENET: http://127.0.0.1:", 35), 0);
+		CU_ASSERT_PTR_EQUAL(strchr(out, '\n'), out + strlen(out) - 1); /* one line, nothing printed */
+	}
+	f = (struct fake){ .count = 1 };
+	f.replies[0] = reply_text(0, 200,
+		"{\"kind\":\"account\",\"id\":\"m/picc-zs/cash\",\"as_of\":2,\"balance_fen\":-123456}");
+	fake_start(&f);
+	CU_ASSERT_EQUAL(run_cli(&f, "show account m/picc-zs/cash --as-of 2", out, sizeof out), 0);
+	fake_stop(&f);
+	CU_ASSERT_STRING_EQUAL(out, "m/picc-zs/cash  -1,234.56 CNY  (as of entry 2)\n");
+}
+
 static void add_tests(CU_pSuite s)
 {
 	CU_add_test(s, "a batch whose array header is cut short is 400 GB_EMSGPACK", test_truncated_batch_header);
 	CU_add_test(s, "a stop answers the post waiting for its commit", test_stop_answers_in_flight);
 	CU_add_test(s, "client: one post's 503 and mismatched statuses fail the request",
 		test_client_single_post_statuses);
+	CU_add_test(s, "cli: a server's report of the wrong shape is refused, not printed", test_cli_report_shapes);
 }
 
 GB_CUNIT_MAIN("server review", add_tests)
