@@ -235,6 +235,109 @@ static void test_stop_answers_in_flight(void)
 	close(to_child[0]), close(to_child[1]), close(from_child[0]), close(from_child[1]);
 }
 
+/* ------------------------------------------- concurrent batches that clash */
+
+/* A batch: the array header and each entry as bin16. */
+static size_t batch_of(uint8_t *out, size_t cap, uint8_t (*entries)[1024], const size_t *lens, size_t n)
+{
+	size_t off = 1;
+	out[0] = (uint8_t)(0x90 | n);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_FATAL(off + 3 + lens[i] <= cap);
+		out[off] = 0xc5, out[off + 1] = (uint8_t)(lens[i] >> 8), out[off + 2] = (uint8_t)lens[i];
+		memcpy(out + off + 3, entries[i], lens[i]);
+		off += 3 + lens[i];
+	}
+	return off;
+}
+
+struct batcher {
+	uint16_t port;
+	uint8_t body[16384];
+	size_t len;
+	struct answer a;
+};
+
+static void *batcher_main(void *arg)
+{
+	struct batcher *b = arg;
+	if (http(b->port, "POST", "/v1/entries", "application/msgpack", b->body, b->len, &b->a) != 0)
+		b->a.status = -1;
+	return NULL;
+}
+
+/*
+ * Eight clients post, at once, batches of the same six memos (in rotated
+ * orders) and a seventh entry that reuses memo 1's id with other bytes, so
+ * that groups fail and fall back to entry-by-entry appends. Every client
+ * gets 200 and, for each memo, the same index; the seventh is GB_EIDREUSE
+ * for all; the log holds the six once each.
+ */
+static void test_concurrent_clashing_batches(void)
+{
+	enum { CLIENTS = 8, MEMOS = 6 };
+	static struct batcher b[CLIENTS];
+	static uint8_t e[MEMOS + 1][1024];
+	size_t lens[MEMOS + 1];
+	pthread_t t[CLIENTS];
+	char dir[256];
+	for (int i = 0; i < MEMOS; i++)
+		lens[i] = memo(e[i], sizeof e[i], i + 1);
+	lens[MEMOS] = fx_sign(e[MEMOS], sizeof e[MEMOS], FX_PICC, "{\"type\":\"memo\",\"id\":\"m-1\",\"text\":\"other\"}");
+	gb_ledger *l = new_ledger(dir);
+	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) } };
+	gb_server *s = start(l, &cfg);
+	for (int c = 0; c < CLIENTS; c++) {
+		uint8_t rot[MEMOS + 1][1024];
+		size_t rl[MEMOS + 1];
+		for (int i = 0; i < MEMOS; i++) {
+			memcpy(rot[i], e[(i + c) % MEMOS], sizeof rot[i]);
+			rl[i] = lens[(i + c) % MEMOS];
+		}
+		memcpy(rot[MEMOS], e[MEMOS], sizeof rot[MEMOS]);
+		rl[MEMOS] = lens[MEMOS];
+		b[c].port = cfg.listen.port;
+		b[c].len = batch_of(b[c].body, sizeof b[c].body, rot, rl, MEMOS + 1);
+	}
+	for (int c = 0; c < CLIENTS; c++)
+		CU_ASSERT_FATAL(pthread_create(&t[c], NULL, batcher_main, &b[c]) == 0);
+	for (int c = 0; c < CLIENTS; c++)
+		pthread_join(t[c], NULL);
+	long index[MEMOS];
+	int fresh[MEMOS] = { 0 };
+	for (int i = 0; i < MEMOS; i++)
+		index[i] = -1;
+	for (int c = 0; c < CLIENTS; c++) {
+		CU_ASSERT_EQUAL_FATAL(b[c].a.status, 200);
+		json_t *a = json_loads(b[c].a.body, 0, NULL);
+		CU_ASSERT_FATAL(json_is_array(a) && json_array_size(a) == MEMOS + 1);
+		for (int i = 0; i < MEMOS; i++) {
+			int m = (i + c) % MEMOS;
+			json_t *o = json_array_get(a, (size_t)i);
+			long ix = (long)json_integer_value(json_object_get(o, "index"));
+			CU_ASSERT(json_is_integer(json_object_get(o, "index")));
+			CU_ASSERT(ix >= 1 && ix <= MEMOS);
+			CU_ASSERT(index[m] == -1 || index[m] == ix);
+			index[m] = ix;
+			fresh[m] += json_is_false(json_object_get(o, "duplicate"));
+		}
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(a, MEMOS), "code")), "GB_EIDREUSE");
+		json_decref(a);
+	}
+	for (int i = 0; i < MEMOS; i++) {
+		CU_ASSERT_EQUAL(fresh[i], 1);
+		uint8_t *p;
+		size_t len;
+		gb_err err;
+		CU_ASSERT_FATAL(gb_ledger_get(l, (uint64_t)index[i], &p, &len, &err) == 0);
+		CU_ASSERT(len == lens[i] && memcmp(p, e[i], len) == 0);
+		free(p);
+	}
+	gb_server_stop(s);
+	CU_ASSERT_EQUAL(fx_log_size(l), 1 + MEMOS);
+	gb_ledger_close(l);
+}
+
 /* ------------------------------------------------------ a lying server */
 
 /* A fake server: answers each of up to `count` connections with the next canned reply. */
@@ -440,6 +543,7 @@ static void add_tests(CU_pSuite s)
 	CU_add_test(s, "a stop answers the post waiting for its commit", test_stop_answers_in_flight);
 	CU_add_test(s, "client: one post's 503 and mismatched statuses fail the request",
 		test_client_single_post_statuses);
+	CU_add_test(s, "concurrent batches of the same entries and a clash", test_concurrent_clashing_batches);
 	CU_add_test(s, "cli: a server's report of the wrong shape is refused, not printed", test_cli_report_shapes);
 }
 
