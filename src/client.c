@@ -16,6 +16,7 @@
 #include "gongbao/client.h"
 #include "gongbao/codec.h"
 #include "gongbao/note.h"
+#include "gongbao/server.h"
 
 struct gb_client {
 	CURL *curl;
@@ -278,14 +279,15 @@ int gb_client_append(gb_client *c, const gb_bytes *entries, size_t count,
 		return rc;
 	json_t *o = json_loadb((const char *)a.body, a.len, 0, NULL);
 	int ok = o != NULL;
-	if (count == 1)
-		ok = ok && read_outcome(o, 0, results, codes, msgs) == 0;
+	if (count == 1) /* under the status the server answers that outcome with, and no other */
+		ok = ok && read_outcome(o, 0, results, codes, msgs) == 0 &&
+			(unsigned long)a.status == gb_server_http_status(codes[0]);
 	else
 		ok = ok && a.status == 200 && json_is_array(o) && json_array_size(o) == count;
 	for (size_t i = 0; ok && count > 1 && i < count; i++)
 		ok = read_outcome(json_array_get(o, i), i, results, codes, msgs) == 0;
-	/* A single entry's rejection is its outcome; any other non-200 is the request's failure. */
-	if (!ok || (a.status != 200 && (count > 1 || codes[0] == 0)))
+	/* A single entry's rejection is its outcome; any other answer is the request's failure. */
+	if (!ok || (count > 1 && a.status != 200))
 		rc = gb_client_answer_error(c, "/v1/entries", &a, err);
 	json_decref(o);
 	gb_http_answer_free(&a);

@@ -5,6 +5,7 @@
  * writer under one mutex (a gb_ledger is used by one thread at a time).
  */
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -62,6 +63,9 @@ struct gb_server {
 	struct conn *conns;              /* open connections (at most GB_SERVER_CONN_MAX) */
 	int watch_stopping;
 	pthread_t watchdog;
+	size_t answering;                /* requests whole and not yet completed (conn_mu) */
+	int draining;                    /* stopping: no request starts being answered (conn_mu) */
+	pthread_cond_t drain_cv;         /* wakes the stop when answering reaches 0 */
 };
 
 /*
@@ -90,6 +94,7 @@ struct request {
 	char method[16];
 	char path[128];
 	struct conn *conn;               /* its connection (NULL if MHD gave none) */
+	int answering;                   /* counted in the server's answering */
 };
 
 unsigned gb_server_http_status(int code)
@@ -321,11 +326,12 @@ static int split_body(const uint8_t *p, size_t len, gb_bytes **out, size_t *coun
 		return gb_err_set(err, GB_EMSGPACK, "empty body");
 	if ((p[0] & 0xf0) == 0x90)
 		n = p[0] & 0x0f, off = 1;
-	else if (p[0] == 0xdc && len >= 3)
-		n = be_len(p + 1, 2), off = 3;
-	else if (p[0] == 0xdd && len >= 5)
-		n = be_len(p + 1, 4), off = 5;
-	else
+	else if (p[0] == 0xdc || p[0] == 0xdd) {
+		off = p[0] == 0xdc ? 3 : 5;
+		if (len < off) /* still a batch (post_entries answers it as one): a malformed one */
+			return gb_err_set(err, GB_EMSGPACK, "batch: the array header is cut short");
+		n = be_len(p + 1, off - 1);
+	} else
 		n = 0, off = 0;
 	if (off > 0 && (n == 0 || n > GB_BATCH_MAX))
 		return gb_err_set(err, n ? GB_ETOOBIG : GB_EMSGPACK, "batch of %zu entries: want 1 to %d", n, GB_BATCH_MAX);
@@ -895,6 +901,21 @@ static enum MHD_Result dispatch(gb_server *s, struct MHD_Connection *c, struct r
 	return reply_error(c, r, 404, GB_ENOTFOUND, "no such resource");
 }
 
+/*
+ * Counts r among the requests being answered, unless the server is
+ * stopping: then 0, and r is not answered (gb_server_stop waits only for
+ * the requests counted before it began, so that none is cut mid-answer).
+ */
+static int answer_begin(gb_server *s, struct request *r)
+{
+	pthread_mutex_lock(&s->conn_mu);
+	int ok = !s->draining;
+	if (ok)
+		s->answering++, r->answering = 1;
+	pthread_mutex_unlock(&s->conn_mu);
+	return ok;
+}
+
 /* Collects the body (up to GB_SERVER_BODY_MAX), then answers. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 	const char *method, const char *version, const char *upload, size_t *upload_len, void **con_cls)
@@ -936,6 +957,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->body = malloc(1); /* an empty body */
 	if (strcmp(method, "POST") == 0 && r->body == NULL && !r->too_big)
 		return MHD_NO;
+	if (!answer_begin(s, r))
+		return MHD_NO; /* stopping: closed unanswered, nothing of it stored */
 	conn_mark(s, r->conn, 1); /* whole: the time limit is met */
 	return dispatch(s, c, r);
 }
@@ -949,6 +972,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r == NULL)
 		return;
 	conn_mark(s, r->conn, 0); /* the connection's next request starts now */
+	if (r->answering) {       /* its answer has gone (or its connection): the stop may go on */
+		pthread_mutex_lock(&s->conn_mu);
+		assert(s->answering > 0);
+		if (--s->answering == 0)
+			pthread_cond_broadcast(&s->drain_cv);
+		pthread_mutex_unlock(&s->conn_mu);
+	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	long ms = (long)(now.tv_sec - r->start.tv_sec) * 1000 + (now.tv_nsec - r->start.tv_nsec) / 1000000;
@@ -972,6 +1002,7 @@ static void server_free(gb_server *s)
 	pthread_cond_destroy(&s->done_cv);
 	pthread_mutex_destroy(&s->conn_mu);
 	pthread_cond_destroy(&s->watch_cv);
+	pthread_cond_destroy(&s->drain_cv);
 	free(s->batch);
 	free(s->batch_results);
 	free(s);
@@ -992,6 +1023,7 @@ static int server_init(gb_server *s, const gb_server_config *cfg, gb_ledger *l, 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the watchdog's waits */
 	pthread_cond_init(&s->watch_cv, &ca);
+	pthread_cond_init(&s->drain_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	if (cfg->log_key != NULL)
 		s->log_key = *cfg->log_key, s->has_key = 1;
@@ -1063,6 +1095,26 @@ int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, 
 	return 0;
 }
 
+/*
+ * Waits until every request being answered has had its answer sent (or
+ * lost its connection), at most GB_SERVER_TIMEOUT_S; from now on no other
+ * request is answered. MHD_stop_daemon shuts every connection's socket
+ * down at once: without this wait, a post waiting for its commit would be
+ * committed but never acknowledged.
+ */
+static void drain(gb_server *s)
+{
+	struct timespec until;
+	int rc = 0;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += GB_SERVER_TIMEOUT_S;
+	pthread_mutex_lock(&s->conn_mu);
+	s->draining = 1;
+	while (s->answering > 0 && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&s->drain_cv, &s->conn_mu, &until);
+	pthread_mutex_unlock(&s->conn_mu);
+}
+
 void gb_server_stop(gb_server *s)
 {
 	if (s == NULL)
@@ -1070,7 +1122,8 @@ void gb_server_stop(gb_server *s)
 	MHD_socket ls = MHD_quiesce_daemon(s->daemon); /* no new connections */
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);              /* quiescing handed the listening socket to us */
-	MHD_stop_daemon(s->daemon);     /* joins the connection threads: each has its answer */
+	drain(s);                       /* the answers in flight go out */
+	MHD_stop_daemon(s->daemon);     /* joins the connection threads */
 	thread_stop(&s->conn_mu, &s->watch_cv, &s->watch_stopping, s->watchdog); /* no connection is left */
 	thread_stop(&s->q_mu, &s->q_cv, &s->stopping, s->writer); /* commits whatever is still queued */
 	server_free(s);

@@ -91,7 +91,9 @@ int gb_client_get_json(gb_client *c, const char *path, json_t **out, gb_err *err
  * msgs[i] (its message, "" when accepted) and results[i] when accepted.
  * Returns 0 when the server answered for every entry (some may be rejected:
  * look at codes), or the code of the request's own failure (GB_ENET, a 413,
- * 503, ...).
+ * 503, ...). One entry's outcome counts only under the status the server
+ * answers it with (200 accepted, else gb_server_http_status of its code):
+ * any other status is the request's failure, with the code the body names.
  */
 int gb_client_append(gb_client *c, const gb_bytes *entries, size_t count,
 	gb_append_result *results, int *codes, char (*msgs)[GB_ERR_MSG_MAX], gb_err *err);

@@ -107,10 +107,13 @@ typedef struct gb_server_config {
 int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, gb_err *err);
 
 /*
- * Stops accepting connections, answers the requests in flight, commits
- * everything queued, lets a cosigning round in flight end (each witness
- * request is bounded by GB_CLIENT_TIMEOUT_S), and frees the server (the
- * ledger stays open). NULL is allowed.
+ * Stops accepting connections, answers the requests in flight (those that
+ * had arrived whole: their answers are sent, waiting at most
+ * GB_SERVER_TIMEOUT_S; a request that arrives whole later is closed
+ * unanswered and nothing of it is stored), commits everything queued, lets
+ * a cosigning round in flight end (each witness request is bounded by
+ * GB_CLIENT_TIMEOUT_S), and frees the server (the ledger stays open).
+ * NULL is allowed.
  */
 void gb_server_stop(gb_server *s);
 

@@ -178,7 +178,8 @@ const struct cli_cmd cli_cmd_reconcile = {
 	"  --as-of YYYY-MM-DD  as of the last entry on or before that UTC day\n"
 	"  --ledger DIR        the ledger (else $GONGBAO_LEDGER)\n"
 	"  --server URL        instead of a ledger, a gongbao server (http://HOST:PORT): the\n"
-	"                      same report from its GET /v1/reconcile, printed the same way\n"
+	"                      same report from its GET /v1/reconcile, printed the same way;\n"
+	"                      an answer that is not that report is GB_ENET\n"
 	"\n"
 	"Errors: an index past the log is GB_ERANGE, a date before the first entry\n"
 	"GB_ENOTFOUND; debts that do not mirror each other are GB_EINVARIANT.\n",

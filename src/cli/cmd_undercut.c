@@ -206,7 +206,8 @@ const struct cli_cmd cli_cmd_undercut = {
 	"  --as-of INDEX|DATE  as of an entry index or the last entry of a UTC day\n"
 	"  --ledger DIR        the ledger (else $GONGBAO_LEDGER)\n"
 	"  --server URL        instead of a ledger, a gongbao server (http://HOST:PORT): the\n"
-	"                      same report from its GET /v1/undercut with these parameters\n"
+	"                      same report from its GET /v1/undercut with these parameters;\n"
+	"                      an answer that is not that report is GB_ENET\n"
 	"\n"
 	"Errors: a bad option value is a usage error (exit 2); an as-of index past the\n"
 	"log is GB_ERANGE; set-aside plus expense above 9,000 bps is GB_EVALUE.\n",
