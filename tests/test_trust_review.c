@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -475,6 +476,122 @@ static void test_one_witness_counted_twice(void)
 	gb_ledger_close(a);
 }
 
+/*
+ * A witness that holds each add-checkpoint request until the test releases
+ * it (at most HOLD_MAX_MS, under the log's GB_COSIGN_TIMEOUT_S), then
+ * answers 500: it never cosigns.
+ */
+#define HOLD_MAX_MS 4000
+static struct {
+	pthread_mutex_t mu;
+	int received, released;
+} hold = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static int hold_get(int *which)
+{
+	pthread_mutex_lock(&hold.mu);
+	int v = *which;
+	pthread_mutex_unlock(&hold.mu);
+	return v;
+}
+
+static enum MHD_Result hold_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+	const char *version, const char *upload, size_t *upload_len, void **con_cls)
+{
+	if (*con_cls == NULL) {
+		*con_cls = (void *)1;
+		return MHD_YES;
+	}
+	if (*upload_len > 0) {
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	pthread_mutex_lock(&hold.mu);
+	int n = ++hold.received;
+	pthread_mutex_unlock(&hold.mu);
+	for (int ms = 0; ms < HOLD_MAX_MS && hold_get(&hold.released) < n; ms += 10)
+		usleep(10000);
+	return liar_answer(c, 500, "text/plain", strdup("held\n"), 5);
+}
+
+/* Waits (at most 5 s) for the held witness to have received n requests. */
+static int hold_wait_received(int n)
+{
+	for (int i = 0; i < 500 && hold_get(&hold.received) < n; i++)
+		usleep(10000);
+	return hold_get(&hold.received) >= n;
+}
+
+/*
+ * The checkpoints a log serves never go back. Defect: with witnesses, until
+ * the first cosigning round ended the server signed a fresh checkpoint at
+ * each request, then served the round's, signed when the round started:
+ * entries committed during a slow first round made it serve a larger tree,
+ * then a smaller one, and an honest log's mirror stopped with GB_ESPLITVIEW
+ * (rollback).
+ */
+static void test_served_checkpoint_never_shrinks(void)
+{
+	gb_ledger *a = fx_ledger();
+	memos(a, "slow", 0, 3);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = 0,
+		.sin_addr = { .s_addr = htonl(0x7f000001) } };
+	struct MHD_Daemon *wd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+		0, NULL, NULL, hold_handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
+	CU_ASSERT_FATAL(wd != NULL);
+	char wurl[64], url[64], dir[300];
+	snprintf(wurl, sizeof wurl, "http://127.0.0.1:%u",
+		MHD_get_daemon_info(wd, MHD_DAEMON_INFO_BIND_PORT)->port);
+	const char *urls[1] = { wurl };
+	gb_server *s = NULL;
+	gb_err err;
+	for (unsigned i = 0; i < PORT_TRIES && s == NULL; i++) {
+		gb_server_config cfg = { .listen = { .addr_be = htonl(0x7f000001), .port = (uint16_t)next_port++ },
+			.log_key = &fx_key[FX_LOG], .witness_urls = urls, .witness_count = 1 };
+		if (gb_server_start(&cfg, a, &s, &err) == 0)
+			snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)cfg.listen.port);
+	}
+	CU_ASSERT_FATAL(s != NULL);
+	CU_ASSERT_FATAL(hold_wait_received(1)); /* the first round is in flight, held */
+
+	/* Two entries committed during the first round. */
+	gb_client *c;
+	CU_ASSERT_EQUAL_FATAL(gb_client_open(url, &c, &err), 0);
+	static uint8_t e1[GB_ENTRY_MAX], e2[GB_ENTRY_MAX];
+	gb_bytes in[2] = {
+		{ e1, fx_sign(e1, sizeof e1, FX_PICC, "{\"type\":\"memo\",\"id\":\"slow-3\",\"text\":\"x\"}") },
+		{ e2, fx_sign(e2, sizeof e2, FX_PICC, "{\"type\":\"memo\",\"id\":\"slow-4\",\"text\":\"y\"}") } };
+	gb_append_result out[2];
+	int codes[2];
+	static char msgs[2][GB_ERR_MSG_MAX];
+	CU_ASSERT_EQUAL(gb_client_append(c, in, 2, out, codes, msgs, &err), 0);
+	CU_ASSERT_EQUAL(codes[0], 0);
+	CU_ASSERT_EQUAL(codes[1], 0);
+	gb_client_close(c);
+
+	gb_mirror_result res;
+	snprintf(dir, sizeof dir, "%s/mirror-slow", fx_root);
+	CU_ASSERT_EQUAL(sync_from(url, dir, &fx_key[FX_LOG].pub, &res, &err), 0);
+	uint64_t first = res.trusted_size;
+	/* The first round ends (its witness refuses); the second is held. */
+	pthread_mutex_lock(&hold.mu);
+	hold.released = 1;
+	pthread_mutex_unlock(&hold.mu);
+	CU_ASSERT_FATAL(hold_wait_received(2));
+	int rc = sync_from(url, dir, NULL, &res, &err);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc != 0)
+		fprintf(stderr, "\n%s: %s\n", gb_errname(rc), err.msg);
+	CU_ASSERT(res.trusted_size >= first);
+
+	pthread_mutex_lock(&hold.mu);
+	hold.released = 1000;
+	pthread_mutex_unlock(&hold.mu);
+	gb_server_stop(s);
+	MHD_stop_daemon(wd);
+	gb_ledger_close(a);
+}
+
 static void add_tests(CU_pSuite s)
 {
 	CU_add_test(s, "mirror: a log holding an entry twice gets nothing of its chunk stored",
@@ -485,6 +602,8 @@ static void add_tests(CU_pSuite s)
 		test_trusted_checkpoint_not_the_copy);
 	CU_add_test(s, "mirror: one witness key under two names is refused, not counted twice",
 		test_one_witness_counted_twice);
+	CU_add_test(s, "serve --witness: the checkpoints served never go back, first round included",
+		test_served_checkpoint_never_shrinks);
 }
 
 GB_CUNIT_MAIN("trust review", add_tests)
