@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -80,6 +81,8 @@ static int liar_read(void *ctx, uint64_t index, uint8_t out[GB_HASH_BYTES])
 	return 0;
 }
 
+static void liar_sign(struct liar *lr);
+
 /* Appends a copy of an entry and signs the new checkpoint. */
 static void liar_add(struct liar *lr, const uint8_t *p, size_t len)
 {
@@ -89,6 +92,12 @@ static void liar_add(struct liar *lr, const uint8_t *p, size_t len)
 	memcpy(lr->entry[lr->count], p, len);
 	lr->entry_len[lr->count] = len;
 	lr->count++;
+	liar_sign(lr);
+}
+
+/* Rebuilds the liar's tree over its entries and signs its checkpoint. */
+static void liar_sign(struct liar *lr)
+{
 	gb_merkle_frontier f;
 	gb_merkle_frontier_init(&f);
 	lr->stored = 0;
@@ -592,6 +601,31 @@ static void test_served_checkpoint_never_shrinks(void)
 	gb_ledger_close(a);
 }
 
+/*
+ * A log's signed checkpoint of the empty tree. Defect: a new mirror took it
+ * (nothing to fetch), wrote it as trusted into the directory and then read
+ * the size of a ledger it never made: a NULL dereference, the mirror killed
+ * by what a server says. A gongbao log holds at least its charter: GB_ERANGE,
+ * nothing written.
+ */
+static void test_empty_signed_tree(void)
+{
+	struct liar lr = { 0 };
+	liar_sign(&lr);
+	liar_start(&lr);
+	char dir[300], path[400];
+	gb_mirror_result res;
+	gb_err err;
+	snprintf(dir, sizeof dir, "%s/mirror-empty", fx_root);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	CU_ASSERT_EQUAL(sync_from(lr.url, dir, &fx_key[FX_LOG].pub, &res, &err), GB_ERANGE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "0 entries"));
+	snprintf(path, sizeof path, "%s/%s", dir, GB_MIRROR_CHECKPOINT_FILE);
+	CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);
+	CU_ASSERT_EQUAL(mirror_state(dir, NULL), UINT64_MAX);
+	liar_stop(&lr);
+}
+
 static void add_tests(CU_pSuite s)
 {
 	CU_add_test(s, "mirror: a log holding an entry twice gets nothing of its chunk stored",
@@ -604,6 +638,7 @@ static void add_tests(CU_pSuite s)
 		test_one_witness_counted_twice);
 	CU_add_test(s, "serve --witness: the checkpoints served never go back, first round included",
 		test_served_checkpoint_never_shrinks);
+	CU_add_test(s, "mirror: a signed empty tree is refused, not a crash", test_empty_signed_tree);
 }
 
 GB_CUNIT_MAIN("trust review", add_tests)
