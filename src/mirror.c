@@ -149,6 +149,9 @@ static int check_checkpoint(struct round *r, gb_err *err)
 	if (r->cosignatures < r->quorum)
 		return gb_err_set(err, GB_ENOTESIG, "%s/v1/checkpoint: %zu valid witness cosignatures, %zu required",
 			gb_client_url(r->c), r->cosignatures, r->quorum);
+	if (cp->size == 0) /* nothing to make a mirror from, and nothing any mirror holds extends it */
+		return gb_err_set(err, GB_ERANGE, "%s/v1/checkpoint: a signed tree of 0 entries; a gongbao log holds at least its charter",
+			gb_client_url(r->c));
 	if (r->l != NULL && strcmp(cp->origin, gb_ledger_origin(r->l)) != 0)
 		return gb_err_set(err, GB_ESPLITVIEW, "the server's checkpoint is of log '%s', this mirror's is '%s'",
 			cp->origin, gb_ledger_origin(r->l));
