@@ -437,6 +437,27 @@ static size_t service_round(gb_cosign_service *sv)
 	return failed;
 }
 
+/*
+ * Signs the note served until the first round ends, in the caller's thread
+ * (before the server answers anyone): without it the server would sign
+ * checkpoints at each request, then serve the first round's, signed
+ * earlier, smaller if entries came meanwhile: a served tree that shrinks.
+ */
+static int service_first_note(gb_cosign_service *sv, gb_err *err)
+{
+	assert(sv != NULL && sv->sign != NULL);
+	size_t nkeys = 0;
+	gb_pubkey *keys = calloc(GB_COSIGN_KEYS_MAX, sizeof *keys);
+	if (keys == NULL)
+		return gb_err_set(err, GB_ENOMEM, "cosign: out of memory");
+	int rc = sv->sign(sv->ctx, sv->note, sizeof sv->note, &sv->note_len, keys, GB_COSIGN_KEYS_MAX,
+		&nkeys, err);
+	free(keys);
+	if (rc != 0)
+		sv->note_len = 0;
+	return rc;
+}
+
 /* Adds ms milliseconds to a CLOCK_MONOTONIC time. */
 static struct timespec ts_after(struct timespec t, long ms)
 {
@@ -514,6 +535,11 @@ int gb_cosign_service_start(const char *const *urls, size_t count, gb_cosign_sig
 	}
 	sv->sign = sign, sv->prove = prove, sv->ctx = ctx;
 	sv->dirty = 1; /* a first round at start */
+	if ((rc = service_first_note(sv, err)) != 0) {
+		gb_cosigner_close(sv->cosigner);
+		free(sv);
+		return rc;
+	}
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -41,6 +41,7 @@ struct gb_ledger {
 	uint64_t clock_s;               /* 0: the system clock */
 	int replay;                     /* 1: no clock at all (gb_ledger_opts.replay) */
 	int no_clock;                   /* replay or mirror: entry times unchecked */
+	int mirror;                     /* a copy: a repeated entry is an error, not skipped */
 	gb_merkle_frontier frontier;    /* valid for frontier.size entries */
 	gb_roster roster;               /* the roster in force after the last append */
 	gb_roster verify_roster;        /* read-only copy for the worker threads */
@@ -241,6 +242,12 @@ static int apply_one(gb_ledger *l, gb_txn *txn, const gb_bytes *in, struct item 
 				"id '%.*s' of '%.*s' is entry %llu, which has different bytes",
 				(int)it->e.id.len, it->e.id.ptr, (int)it->e.signer.len, it->e.signer.ptr,
 				(unsigned long long)old.index);
+		/* A copy must hold every entry at the log's index: skipping one would shift the rest. */
+		if (l->mirror)
+			return gb_err_set(err, GB_EIDREUSE,
+				"id '%.*s' of '%.*s' repeats entry %llu: a log never holds an entry twice",
+				(int)it->e.id.len, it->e.id.ptr, (int)it->e.signer.len, it->e.signer.ptr,
+				(unsigned long long)old.index);
 		res->index = old.index;
 		res->duplicate = 1;
 		return 0;
@@ -415,7 +422,8 @@ static gb_ledger *ledger_new(const char *dir, const gb_ledger_opts *opts)
 	l->threads = opts && opts->threads > 0 ? opts->threads : online_cores();
 	l->clock_s = opts ? opts->clock_s : 0;
 	l->replay = opts ? opts->replay != 0 : 0;
-	l->no_clock = l->replay || (opts ? opts->mirror != 0 : 0);
+	l->mirror = opts ? opts->mirror != 0 : 0;
+	l->no_clock = l->replay || l->mirror;
 	if (l->threads > THREADS_MAX)
 		l->threads = THREADS_MAX;
 	gb_merkle_frontier_init(&l->frontier);

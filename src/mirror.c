@@ -86,6 +86,19 @@ static int read_trusted(struct round *r, gb_err *err)
 	if (strcmp(r->trusted.cp.origin, gb_ledger_origin(r->l)) != 0)
 		return gb_err_set(err, GB_ECORRUPT, "%s: a checkpoint of '%s', not of this mirror's log '%s'",
 			path, r->trusted.cp.origin, gb_ledger_origin(r->l));
+	/* It is trusted only once the copy holds its tree: it must be the copy's. */
+	uint64_t size;
+	uint8_t root[GB_HASH_BYTES];
+	if ((rc = gb_ledger_size(r->l, &size, err)) != 0)
+		return rc;
+	if (r->trusted.cp.size > size)
+		return gb_err_set(err, GB_ECORRUPT, "%s: a checkpoint of %" PRIu64 " entries, but the mirror holds %" PRIu64,
+			path, r->trusted.cp.size, size);
+	if ((rc = gb_ledger_root(r->l, r->trusted.cp.size, root, err)) != 0)
+		return rc;
+	if (sodium_memcmp(root, r->trusted.cp.root, GB_HASH_BYTES) != 0)
+		return gb_err_set(err, GB_ECORRUPT, "%s: the checkpoint of size %" PRIu64 " has another root than the mirror's tree",
+			path, r->trusted.cp.size);
 	r->have_trusted = 1;
 	return 0;
 }
@@ -136,6 +149,9 @@ static int check_checkpoint(struct round *r, gb_err *err)
 	if (r->cosignatures < r->quorum)
 		return gb_err_set(err, GB_ENOTESIG, "%s/v1/checkpoint: %zu valid witness cosignatures, %zu required",
 			gb_client_url(r->c), r->cosignatures, r->quorum);
+	if (cp->size == 0) /* nothing to make a mirror from, and nothing any mirror holds extends it */
+		return gb_err_set(err, GB_ERANGE, "%s/v1/checkpoint: a signed tree of 0 entries; a gongbao log holds at least its charter",
+			gb_client_url(r->c));
 	if (r->l != NULL && strcmp(cp->origin, gb_ledger_origin(r->l)) != 0)
 		return gb_err_set(err, GB_ESPLITVIEW, "the server's checkpoint is of log '%s', this mirror's is '%s'",
 			cp->origin, gb_ledger_origin(r->l));
@@ -149,11 +165,19 @@ static int check_checkpoint(struct round *r, gb_err *err)
 	return check_prefix(r, t->size, t->root, "the trusted checkpoint", err);
 }
 
-/* Checks the mirror's own tree against the signed one before adding to it. */
+/*
+ * Checks the mirror's own tree (of `size` entries) against the signed one
+ * before adding to it. Every entry the mirror holds was proved part of a
+ * tree the log signed, so a smaller signed tree is a rollback, whatever the
+ * trusted checkpoint (perhaps not yet written, or deleted) says.
+ */
 static int check_own_tree(struct round *r, uint64_t size, gb_err *err)
 {
 	uint8_t root[GB_HASH_BYTES];
-	uint64_t upto = size < r->got.cp.size ? size : r->got.cp.size;
+	if (r->got.cp.size < size)
+		return gb_err_set(err, GB_ESPLITVIEW, "rollback: the log's signed checkpoint has %" PRIu64 " entries, fewer than the %" PRIu64 " this mirror holds, each proved in a tree the log signed",
+			r->got.cp.size, size);
+	uint64_t upto = size;
 	if (upto == 0 || (r->have_trusted && upto == r->trusted.cp.size))
 		return 0; /* checked: the trusted checkpoint's tree is ours */
 	int rc = gb_ledger_root(r->l, upto, root, err);
@@ -236,6 +260,11 @@ static int take_trust(struct round *r, const gb_mirror_trust *t, gb_err *err)
 		if (t->witnesses[i].alg != GB_ALG_COSIGNATURE_V1)
 			return gb_err_set(err, GB_EVKEY, "witness key '%s' is not a cosignature (alg 0x04) key",
 				t->witnesses[i].name);
+		/* A cosignature does not sign the key's name: one key under two names is one witness. */
+		for (size_t j = 0; j < i; j++)
+			if (memcmp(t->witnesses[i].pk, t->witnesses[j].pk, GB_PK_BYTES) == 0)
+				return gb_err_set(err, GB_EINVAL, "witness keys '%s' and '%s' are one key: a quorum counts witnesses, not names",
+					t->witnesses[j].name, t->witnesses[i].name);
 		r->keys[1 + i] = t->witnesses[i];
 	}
 	r->witness_count = t->witness_count;

@@ -219,6 +219,13 @@ run "$GB" mirror --from "$URL" --ledger M --witness "$LOGV"
 check "mirror --witness with a log key (not alg 0x04): exit 2" [ "$RC" = 2 ]
 run "$GB" mirror --from "$URL" --ledger M --witness "$(cat keys/w1.vkey)" --quorum 2
 check "mirror --quorum above the witnesses named: exit 2" [ "$RC" = 2 ]
+# W1's key under another name (the key id recomputed for it): one witness, refused.
+W1V=$(cat keys/w1.vkey)
+W1B64=${W1V##*+}
+W1ID=$( { printf 'zs-w1-again\n'; printf '%s' "$W1B64" | base64 -d; } | sha256sum | cut -c1-8)
+run "$GB" mirror --from "$URL" --ledger M --witness "$W1V" --witness "zs-w1-again+$W1ID+$W1B64" --quorum 2
+check "mirror --witness W1 twice under two names: exit 2, one witness" \
+	[ "$RC" = 2 ] && grep -q "the key of 'zs-w1' under another name" err
 "$GB" witness --key keys/w1.sec --state W1 --log "$LOGV" --listen "127.0.0.1:$P5" 2>witness.log &
 PIDS="$PIDS $!"
 t=0

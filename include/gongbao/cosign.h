@@ -103,10 +103,13 @@ typedef struct gb_cosign_service gb_cosign_service;
  * gb_cosign_service_kick (at most one round per GB_COSIGN_INTERVAL_MS, start
  * to start; kicks meanwhile make one round), and GB_COSIGN_RETRY_S after a
  * round that a witness failed, kicked or not. It keeps the note of the last
- * round that ran, with the lines it collected. One line per round on stderr,
+ * round that ran, with the lines it collected; before that, a note `sign`
+ * made in the calling thread at start, without cosignatures, so that the
+ * notes kept never go back to a smaller tree (the first round signs later).
+ * One line per round on stderr,
  * "cosign: checkpoint of size N cosigned by K of M witnesses", and one per
  * failed witness, "cosign: URL: GB_NAME: message". Returns 0, GB_EINVAL (as
- * gb_cosigner_open) or GB_ENOMEM.
+ * gb_cosigner_open), GB_ENOMEM, or the code of that first `sign`.
  */
 int gb_cosign_service_start(const char *const *urls, size_t count, gb_cosign_sign_fn sign,
 	gb_cosign_prove_fn prove, void *ctx, gb_cosign_service **out, gb_err *err);
@@ -115,8 +118,9 @@ int gb_cosign_service_start(const char *const *urls, size_t count, gb_cosign_sig
 void gb_cosign_service_kick(gb_cosign_service *sv);
 
 /*
- * Copies the note of the last round into out (cap >= GB_NOTE_MAX). Returns 1
- * and sets *len, or 0 if no round has ended yet. Any thread.
+ * Copies the note of the last round (before the first round ends: the note
+ * signed at start) into out (cap >= GB_NOTE_MAX). Returns 1 and sets *len,
+ * or 0 if there is none. Any thread.
  */
 int gb_cosign_service_latest(gb_cosign_service *sv, char *out, size_t cap, size_t *len);
 

@@ -56,8 +56,12 @@ typedef struct gb_ledger_opts {
 	                         * times are not checked against any clock (the log
 	                         * checked them when it appended them; a mirror
 	                         * catching up later cannot), every other check
-	                         * runs and commits stay durable. For create and
-	                         * open alike */
+	                         * runs and commits stay durable; an entry whose
+	                         * (signer, id, bytes) is already in the ledger is
+	                         * GB_EIDREUSE and fails the batch, instead of the
+	                         * duplicate result, since a copy that skipped it
+	                         * would hold every later entry at another index
+	                         * than the log. For create and open alike */
 } gb_ledger_opts;
 
 /* What happened to one entry of a batch. */

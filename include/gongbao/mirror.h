@@ -7,6 +7,8 @@
  *   - it must extend the last checkpoint the mirror trusted: never a smaller
  *     tree (a rollback), never another root for the same size, and a
  *     consistency proof from the trusted size to the new one must verify;
+ *     nor may it be smaller than the mirror's copy, every entry of which was
+ *     proved part of a tree the log signed (a rollback too);
  *   - entries are fetched in chunks; before a chunk is stored, the tree it
  *     makes with the mirror's own entries is proved (consistency proof, or
  *     equal roots at the checkpoint's size) to be a prefix of the signed tree;
@@ -15,7 +17,9 @@
  *     rule, the derived state), except the clock check (gb_ledger_opts.mirror).
  * Any failure stops the round with nothing unverified stored: what was
  * verified before stays. A mismatch with the signed history is GB_ESPLITVIEW;
- * With witnesses named, the server's checkpoint must also carry valid
+ * With witnesses named (distinct public keys: one key under two names is
+ * GB_EINVAL, since a cosignature does not sign the name), the server's
+ * checkpoint must also carry valid
  * cosignatures (c2sp.org/tlog-cosignature) by at least `quorum` of them, so
  * that a log showing one history to the mirror and another to the world
  * needs the witnesses to collude (GB_ENOTESIG otherwise).

@@ -115,6 +115,10 @@ static int mirror_run(int argc, char **argv)
 			if (gb_vkey_parse(&witnesses[nwit], optarg, &err) != 0 ||
 					witnesses[nwit].alg != GB_ALG_COSIGNATURE_V1)
 				return cli_usage("mirror", "--witness '%s': want a witness's cosignature (alg 0x04) vkey", optarg);
+			for (size_t i = 0; i < nwit; i++)
+				if (memcmp(witnesses[i].pk, witnesses[nwit].pk, GB_PK_BYTES) == 0)
+					return cli_usage("mirror", "--witness '%s': the key of '%s' under another name (one witness counts once)",
+						witnesses[nwit].name, witnesses[i].name);
 			nwit++;
 			break;
 		case 'q':
@@ -181,7 +185,8 @@ const struct cli_cmd cli_cmd_mirror = {
 	"                  16. The server's checkpoint must then carry valid\n"
 	"                  cosignatures by --quorum of them (default: all), so that\n"
 	"                  a log cannot show this mirror a history the witnesses\n"
-	"                  have not seen; fewer is GB_ENOTESIG\n"
+	"                  have not seen; fewer is GB_ENOTESIG. One key under two\n"
+	"                  names is refused: it is one witness\n"
 	"  --follow        keep following: a round every --interval seconds (default\n"
 	"                  2) until SIGTERM or SIGINT; network failures are retried\n"
 	"                  with backoff, any mismatch still stops it\n"
