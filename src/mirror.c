@@ -8,11 +8,16 @@
  * it; last, the checkpoint recorded as trusted.
  */
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -272,6 +277,31 @@ static int take_trust(struct round *r, const gb_mirror_trust *t, gb_err *err)
 	return 0;
 }
 
+/*
+ * Takes DIR/mirror.lock (making DIR if missing), so that two mirror
+ * processes on one directory (a --follow and a cron job, say) take turns.
+ * Returns 0 with *fd locked, GB_ESTATE if another process holds it, GB_EIO.
+ */
+static int lock_dir(const char *dir, int *fd, gb_err *err)
+{
+	char path[PATH_MAX];
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return gb_err_set(err, GB_EIO, "cannot make '%s': %s", dir, strerror(errno));
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, GB_MIRROR_LOCK_FILE) >= sizeof path)
+		return gb_err_set(err, GB_EINVAL, "mirror directory '%.64s...' too long", dir);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (*fd < 0)
+		return gb_err_set(err, GB_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	int e = errno;
+	close(*fd);
+	*fd = -1;
+	if (e == EWOULDBLOCK)
+		return gb_err_set(err, GB_ESTATE, "'%s': another mirror process is working on it", path);
+	return gb_err_set(err, GB_EIO, "cannot lock '%s': %s", path, strerror(e));
+}
+
 int gb_mirror_sync(gb_client *c, const char *dir, const gb_mirror_trust *trust,
 	const gb_ledger_opts *opts, gb_mirror_result *res, gb_err *err)
 {
@@ -286,7 +316,8 @@ int gb_mirror_sync(gb_client *c, const char *dir, const gb_mirror_trust *trust,
 		return gb_err_set(err, GB_ENOMEM, "mirror: out of memory");
 	r->c = c;
 	r->dir = dir;
-	int rc = take_trust(r, trust, err);
+	int lock_fd = -1, rc = take_trust(r, trust, err);
+	rc = rc ? rc : lock_dir(dir, &lock_fd, err);
 	rc = rc ? rc : gb_ledger_open(dir, &o, &r->l, err);
 	if (rc == GB_ENOLEDGER && log_key == NULL)
 		rc = gb_err_set(err, GB_EUSAGE, "'%s' holds no mirror yet: making one needs the log's verifier key", dir);
@@ -317,6 +348,8 @@ int gb_mirror_sync(gb_client *c, const char *dir, const gb_mirror_trust *trust,
 		rc = gb_ledger_size(r->l, &res->size, err);
 	}
 	gb_ledger_close(r->l);
+	if (lock_fd >= 0)
+		close(lock_fd); /* releases the lock */
 	free(r);
 	return rc;
 }

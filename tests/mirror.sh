@@ -210,6 +210,21 @@ kill -TERM "$FPID"
 wait "$FPID"
 check "mirror --follow: exits 0 on SIGTERM" [ "$?" = 0 ]
 
+# Two mirror processes on one directory take turns (flock on M/mirror.lock).
+if command -v flock >/dev/null 2>&1; then
+	flock M/mirror.lock sleep 3 &
+	LPID=$!
+	sleep 0.5
+	run "$GB" mirror --from "$URL" --ledger M
+	check "mirror while another process holds M/mirror.lock: exit 1, GB_ESTATE" \
+		[ "$RC" = 1 ] && grep -q 'GB_ESTATE' err && grep -q 'another mirror process' err
+	wait "$LPID"
+	run "$GB" mirror --from "$URL" --ledger M
+	check "mirror once the lock is free: exit 0" [ "$RC" = 0 ]
+else
+	fail "mirror lock" "no flock(1) on this machine"
+fi
+
 # ---- witnesses: the mirror can require the checkpoint's cosignatures -----------
 
 run "$GB" mirror --from "$URL" --ledger M --witness "$(cat keys/w1.vkey)"

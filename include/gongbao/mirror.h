@@ -49,6 +49,9 @@ extern "C" {
 /* The trusted checkpoint's file, in the mirror's directory. */
 #define GB_MIRROR_CHECKPOINT_FILE "mirror-checkpoint"
 
+/* The file a round holds locked (flock), in the mirror's directory. */
+#define GB_MIRROR_LOCK_FILE "mirror.lock"
+
 /* Most witnesses a mirror can require cosignatures of. */
 #define GB_MIRROR_WITNESSES_MAX 16
 
