@@ -287,9 +287,14 @@ static void *job_main(void *arg)
 
 /* ------------------------------------------------------------ the round */
 
-/* The checkpoint text and size of the note buf[0..len). */
+/*
+ * The checkpoint text and size of the note buf[0..len) (signed first by the
+ * log), keeping in wkeys only the witness keys whose name is not that of the
+ * log's signature line: such a key's line would replace the log's in the
+ * note (a witness could grind a key to match the log's 32-bit key id).
+ */
 static int note_checkpoint(const char *buf, size_t len, const char **text, size_t *text_len,
-	uint64_t *size, gb_err *err)
+	uint64_t *size, gb_pubkey *wkeys, size_t *wcount, gb_err *err)
 {
 	assert(buf != NULL && text != NULL && text_len != NULL && size != NULL);
 	gb_note note;
@@ -300,6 +305,15 @@ static int note_checkpoint(const char *buf, size_t len, const char **text, size_
 	rc = gb_checkpoint_parse(note.text, note.text_len, &cp, err);
 	if (rc != 0)
 		return gb_err_prefix(err, rc, "cosign: ");
+	size_t kept = 0;
+	for (size_t i = 0; i < *wcount; i++) {
+		if (note.sig_count > 0 && strcmp(note.sigs[0].name, wkeys[i].name) == 0)
+			fprintf(stderr, "cosign: witness key '%s' has the name of the log's signature: not asked\n",
+				wkeys[i].name);
+		else
+			wkeys[kept++] = wkeys[i];
+	}
+	*wcount = kept;
 	*text = note.text;
 	*text_len = note.text_len;
 	*size = cp.size;
@@ -337,9 +351,6 @@ int gb_cosign_round(gb_cosigner *c, char *buf, size_t cap, size_t *note_len,
 	const char *text;
 	size_t text_len;
 	uint64_t size;
-	int rc = note_checkpoint(buf, *note_len, &text, &text_len, &size, err);
-	if (rc != 0)
-		return rc;
 	struct job *jobs = calloc(c->count, sizeof *jobs);
 	gb_pubkey *wkeys = calloc(GB_COSIGN_KEYS_MAX, sizeof *wkeys);
 	if (jobs == NULL || wkeys == NULL) {
@@ -351,6 +362,12 @@ int gb_cosign_round(gb_cosigner *c, char *buf, size_t cap, size_t *note_len,
 	for (size_t i = 0; i < key_count && wcount < GB_COSIGN_KEYS_MAX; i++)
 		if (keys[i].alg == GB_ALG_COSIGNATURE_V1)
 			wkeys[wcount++] = keys[i];
+	int rc = note_checkpoint(buf, *note_len, &text, &text_len, &size, wkeys, &wcount, err);
+	if (rc != 0) {
+		free(jobs);
+		free(wkeys);
+		return rc;
+	}
 	pthread_t tid[GB_COSIGN_WITNESSES_MAX];
 	int started[GB_COSIGN_WITNESSES_MAX] = { 0 };
 	for (size_t i = 0; i < c->count; i++) {

@@ -287,6 +287,35 @@ static void test_down(void)
 	gb_cosigner_close(c);
 }
 
+/*
+ * A charter witness key named as the log's key: its line would sit under the
+ * log's name on the note (and, with a ground key id, replace the log's own
+ * signature line). It is never asked, and the note keeps its log line alone.
+ */
+static void test_witness_named_as_log(void)
+{
+	char line[GB_NOTE_LINE_MAX], buf[GB_NOTE_MAX], text[256];
+	uint8_t seed[GB_SEED_BYTES];
+	gb_seckey evil;
+	memset(seed, 0x77, sizeof seed);
+	CU_ASSERT_FATAL(gb_seckey_from_seed(&evil, ORIGIN, GB_ALG_COSIGNATURE_V1, seed, NULL) == 0);
+	size_t line_len = 0, len = note_of(buf, &main_tree, 9), signed_len = len;
+	size_t text_len = (size_t)(strstr(buf, "\n\n") - buf) + 1;
+	memcpy(text, buf, text_len);
+	CU_ASSERT_FATAL(gb_note_signature_line(text, text_len, &evil, NOW, line, &line_len, NULL) == 0);
+	fake_set(200, "text/plain; charset=utf-8", line, line_len);
+	gb_cosigner *c = cosigner(fake_url, NULL);
+	gb_cosign_outcome out[2];
+	char before[GB_NOTE_MAX];
+	memcpy(before, buf, len);
+	CU_ASSERT_NOT_EQUAL(round_with(c, buf, &len, &main_tree, &evil.pub, 1, out), 0);
+	CU_ASSERT_EQUAL(out[0].lines, 0);
+	CU_ASSERT_EQUAL(len, signed_len);
+	CU_ASSERT(memcmp(before, buf, len) == 0);
+	gb_cosigner_close(c);
+	gb_seckey_wipe(&evil);
+}
+
 /* The request the fake receives is exactly the tlog-witness body. */
 static void test_request_form(void)
 {
@@ -492,6 +521,7 @@ static void add_tests(CU_pSuite s)
 	CU_add_test(s, "a real witness", test_real_witness);
 	CU_add_test(s, "rolled back and forked logs refused", test_refused);
 	CU_add_test(s, "only the charter's keys", test_keys);
+	CU_add_test(s, "a witness key named as the log's is never asked", test_witness_named_as_log);
 	CU_add_test(s, "a witness down", test_down);
 	CU_add_test(s, "the request's form", test_request_form);
 	CU_add_test(s, "misbehaving witnesses", test_fake_answers);
