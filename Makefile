@@ -116,7 +116,8 @@ test-run:
 	@$(MAKE) --no-print-directory check-cli
 	@$(MAKE) --no-print-directory check-interop
 
-check-unit: $(TEST_BIN)
+# Some suites run the program too (test_server_review runs build/gongbao --server).
+check-unit: $(TEST_BIN) $(PROG)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
 check-install: all
