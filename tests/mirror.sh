@@ -94,7 +94,8 @@ JSON
 	--key keys/assoc.sec >/dev/null 2>&1 || exit 1
 LOGV=$(cat keys/log.vkey)
 
-P1=$((20000 + $$ % 20000))
+# Ports below the ephemeral range (32768-60999 on Linux), where a client socket could hold one.
+P1=$((23100 + $$ % 3000))
 P2=$((P1 + 1))
 P3=$((P1 + 2))
 P4=$((P1 + 3))

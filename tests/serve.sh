@@ -109,7 +109,8 @@ bin() {
 
 # ---- the server ------------------------------------------------------------
 
-PORT=$((20000 + $$ % 30000))
+# Ports below the ephemeral range (32768-60999 on Linux), where a client socket could hold one.
+PORT=$((20000 + $$ % 3000))
 URL=http://127.0.0.1:$PORT
 
 # up PID URL LOG: waits until the server at URL answers /v1/health; exits the suite if it does not.

@@ -79,7 +79,7 @@ echo "vkey: $VKEY"
 "$GB" verify consistency --checkpoint "$DIR/checkpoint.txt" --vkey "$VKEY" "$DIR/consistency.json"
 
 step "the network: the log served on loopback, the regulator's witness cosigning its checkpoints"
-PORT=$((20000 + $$ % 20000))
+PORT=$((29300 + $$ % 3000)) # below the ephemeral ports (32768-60999)
 LOG_URL=http://127.0.0.1:$PORT
 WIT_URL=http://127.0.0.1:$((PORT + 1))
 WVKEY=$("$GB" vkey --key "$DIR/keys/zs-eb-w.sec")
