@@ -336,7 +336,7 @@ static int ingest(gb_ledger *l, gb_txn *txn, struct batch *b, gb_append_result *
  * and roster are put back as they were.
  */
 static int append_in(gb_ledger *l, gb_txn *txn, const gb_bytes *entries, size_t count,
-	gb_append_result *results, gb_err *err)
+	gb_append_result *results, size_t *failed, gb_err *err)
 {
 	if (count == 0 || count > GB_BATCH_MAX)
 		return gb_err_set(err, GB_ETOOBIG, "batch of %zu entries, want 1 to %d", count, GB_BATCH_MAX);
@@ -347,11 +347,9 @@ static int append_in(gb_ledger *l, gb_txn *txn, const gb_bytes *entries, size_t 
 	atomic_init(&b.next, 0);
 	atomic_init(&b.stop, 0);
 	gb_merkle_frontier saved = l->frontier;
-	size_t failed = 0;
-	int rc = ingest(l, txn, &b, results, &failed, err);
+	*failed = count;
+	int rc = ingest(l, txn, &b, results, failed, err);
 	if (rc != 0) {
-		if (count > 1)
-			gb_err_prefix(err, rc, "item %zu: ", failed);
 		l->frontier = saved;
 		memcpy(&l->roster, &l->verify_roster, sizeof l->roster);
 	}
@@ -362,13 +360,24 @@ static int append_in(gb_ledger *l, gb_txn *txn, const gb_bytes *entries, size_t 
 int gb_ledger_append(gb_ledger *l, const gb_bytes *entries, size_t count,
 	gb_append_result *results, gb_err *err)
 {
-	assert(l != NULL);
+	size_t failed;
+	int rc = gb_ledger_try_append(l, entries, count, results, &failed, err);
+	if (rc != 0 && count > 1 && failed < count)
+		gb_err_prefix(err, rc, "item %zu: ", failed);
+	return rc;
+}
+
+int gb_ledger_try_append(gb_ledger *l, const gb_bytes *entries, size_t count,
+	gb_append_result *results, size_t *failed, gb_err *err)
+{
+	assert(l != NULL && failed != NULL);
 	assert(entries != NULL && results != NULL);
 	gb_txn txn;
+	*failed = count;
 	int rc = gb_txn_begin(l->store, 0, &txn, err);
 	if (rc != 0)
 		return rc;
-	rc = append_in(l, &txn, entries, count, results, err);
+	rc = append_in(l, &txn, entries, count, results, failed, err);
 	if (rc != 0) {
 		gb_txn_abort(&txn);
 		return rc;
@@ -486,9 +495,10 @@ static int create_in(gb_ledger *l, const gb_pubkey *log_key, const uint8_t *char
 		return rc;
 	gb_bytes in = { charter, charter_len };
 	gb_append_result res;
+	size_t failed;
 	rc = gb_store_meta_put(&txn, "origin", l->origin, strlen(l->origin), err);
 	rc = rc ? rc : gb_store_meta_put(&txn, "log_vkey", vkey, vkey_len, err);
-	rc = rc ? rc : append_in(l, &txn, &in, 1, &res, err);
+	rc = rc ? rc : append_in(l, &txn, &in, 1, &res, &failed, err);
 	if (rc != 0) {
 		gb_txn_abort(&txn);
 		return rc;

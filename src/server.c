@@ -181,32 +181,58 @@ static size_t take_group(gb_server *s, struct submission **group, size_t *entry_
 	return n;
 }
 
-/* Appends a group: in one batch, or else entry by entry. ledger_mu held. */
+/* Sets entry k of the group (numbered across its submissions) to code/msg or a result. */
+static void set_outcome(struct submission **group, size_t k, int code, const char *msg,
+	const gb_append_result *res)
+{
+	size_t i = 0;
+	while (k >= group[i]->count) /* k < the group's total: ends within the group */
+		k -= group[i++]->count;
+	group[i]->codes[k] = code;
+	if (code != 0)
+		snprintf(group[i]->msgs[k], GB_ERR_MSG_MAX, "%s", msg);
+	else
+		group[i]->results[k] = *res;
+}
+
+/*
+ * Appends a group. One batch, one commit when every entry passes. When one
+ * is rejected, the entries before it (which passed) are committed as a
+ * batch, the rejected one gets its error, and the rest go on as a new batch:
+ * so one bad entry neither fails its neighbours nor costs a commit each
+ * (k rejections, at most k + 1 commits). ledger_mu held.
+ */
 static void append_group(gb_server *s, struct submission **group, size_t n, size_t total)
 {
-	gb_err err;
-	size_t k = 0;
+	gb_err err, why;
+	size_t k = 0, start = 0;
 	assert(total <= GB_BATCH_MAX);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < group[i]->count; j++)
 			s->batch[k++] = group[i]->entries[j];
-	if (gb_ledger_append(s->ledger, s->batch, total, s->batch_results, &err) == 0) {
-		k = 0;
-		for (size_t i = 0; i < n; i++)
-			for (size_t j = 0; j < group[i]->count; j++) {
-				group[i]->results[j] = s->batch_results[k++];
-				group[i]->codes[j] = 0;
-			}
-		return;
-	}
-	for (size_t i = 0; i < n; i++) /* one bad entry must not fail its neighbours */
-		for (size_t j = 0; j < group[i]->count; j++) {
-			int rc = gb_ledger_append(s->ledger, &group[i]->entries[j], 1,
-				&group[i]->results[j], &err);
-			group[i]->codes[j] = rc;
-			if (rc != 0)
-				snprintf(group[i]->msgs[j], GB_ERR_MSG_MAX, "%s", err.msg);
+	while (start < total) { /* each pass settles at least one entry */
+		size_t left = total - start, bad, again;
+		gb_bytes *b = s->batch + start;
+		gb_append_result *res = s->batch_results + start;
+		int rc = gb_ledger_try_append(s->ledger, b, left, res, &bad, &err);
+		if (rc == 0)
+			bad = left;
+		else if (bad >= left) /* not one entry's fault (the store): every one left fails */
+			break;
+		why = err;
+		if (rc != 0 && bad > 0 && gb_ledger_try_append(s->ledger, b, bad, res, &again, &err) != 0) {
+			rc = err.code; /* the entries that passed fail alone: the store's fault too */
+			break;
 		}
+		for (size_t e = 0; e < bad; e++)
+			set_outcome(group, start + e, 0, NULL, &res[e]);
+		if (rc == 0)
+			return;
+		set_outcome(group, start + bad, rc, why.msg, NULL);
+		start += bad + 1;
+	}
+	for (; start < total; start++)
+		set_outcome(group, start, err.code, err.msg, NULL);
 }
 
 /* The writer thread: group commits until stopping with an empty queue. */

@@ -319,6 +319,14 @@ static void test_batches(void)
 	CU_ASSERT_EQUAL(gb_ledger_append(l, in, BATCH, res, &err), GB_ESIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "item 157"));
 	CU_ASSERT_EQUAL(size_of(l), 1);
+	/* try_append names the item by index, not in the message, and stores nothing either. */
+	size_t failed = 0;
+	CU_ASSERT_EQUAL(gb_ledger_try_append(l, in, BATCH, res, &failed, &err), GB_ESIG);
+	CU_ASSERT_EQUAL(failed, 157);
+	CU_ASSERT_PTR_NULL(strstr(err.msg, "item"));
+	CU_ASSERT_EQUAL(size_of(l), 1);
+	CU_ASSERT_EQUAL(gb_ledger_try_append(l, in, 0, res, &failed, &err), GB_ETOOBIG);
+	CU_ASSERT_EQUAL(failed, 0); /* the batch's own failure: failed = count */
 	spoil_sig(bufs[157], in[157].len); /* and mend it */
 	CU_ASSERT_EQUAL_FATAL(gb_ledger_append(l, in, BATCH, res, &err), 0);
 	for (int i = 0; i < BATCH; i++)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cu.h"
+#include "gongbao/client.h"
 #include "gongbao/ledger.h"
 #include "gongbao/server.h"
 #include "gongbao/store.h"
@@ -401,8 +402,58 @@ static void test_listen_addresses(void)
 		CU_ASSERT_EQUAL(gb_listen_parse(bad[i], &a), -1);
 }
 
+/*
+ * A group with rejected entries among good ones: each good one is stored, in
+ * order, at consecutive indexes; each bad one gets its own error; a
+ * duplicate of an earlier good one gets that one's index.
+ */
+static void test_group_with_rejections(void)
+{
+	char dir[256], url[64];
+	gb_ledger *l = new_ledger(dir);
+	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) } };
+	gb_server *s = start(l, &cfg);
+	snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)cfg.listen.port);
+	enum { N = 7 };
+	static uint8_t bufs[N][512];
+	gb_bytes in[N];
+	for (int i = 0; i < N; i++)
+		in[i] = (gb_bytes){ bufs[i], memo(bufs[i], sizeof bufs[i], i) };
+	bufs[1][in[1].len - 1] ^= 1;          /* sigs[0] names another signer */
+	in[4] = (gb_bytes){ bufs[4], 3 };      /* not an entry */
+	in[6] = in[2];                         /* a duplicate of a good one */
+	gb_client *c;
+	gb_err err;
+	gb_append_result res[N];
+	int codes[N];
+	char msgs[N][GB_ERR_MSG_MAX];
+	CU_ASSERT_EQUAL_FATAL(gb_client_open(url, &c, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(gb_client_append(c, in, N, res, codes, msgs, &err), 0);
+	static const int want_code[N] = { 0, GB_EFIELD, 0, 0, GB_EMSGPACK, 0, 0 };
+	static const uint64_t want_index[N] = { 1, 0, 2, 3, 0, 4, 2 };
+	for (int i = 0; i < N; i++) {
+		if (codes[i] != want_code[i])
+			fprintf(stderr, "\nentry %d: %s: %s\n", i, gb_errname(codes[i]), msgs[i]);
+		CU_ASSERT_EQUAL(codes[i], want_code[i]);
+		if (want_code[i] == 0) {
+			CU_ASSERT_EQUAL(res[i].index, want_index[i]);
+		} else {
+			/* its own message, as if posted alone: no "item N: " of a batch */
+			CU_ASSERT(msgs[i][0] != '\0' && strncmp(msgs[i], "item ", 5) != 0);
+		}
+	}
+	CU_ASSERT_EQUAL(res[6].duplicate, 1);
+	uint64_t size = 0;
+	CU_ASSERT_EQUAL(gb_client_size(c, &size, &err), 0);
+	CU_ASSERT_EQUAL(size, 5);
+	gb_client_close(c);
+	gb_server_stop(s);
+	gb_ledger_close(l);
+}
+
 static void add_tests(CU_pSuite s)
 {
+	CU_add_test(s, "a group with rejections: neighbours stored, in order", test_group_with_rejections);
 	CU_add_test(s, "--listen addresses", test_listen_addresses);
 	CU_add_test(s, "a full commit queue answers 503 GB_ETOOBIG", test_queue_full_503);
 	CU_add_test(s, "requests slower than the time limit are cut", test_request_time_limit);

@@ -122,6 +122,17 @@ int gb_ledger_append(gb_ledger *l, const gb_bytes *entries, size_t count,
 	gb_append_result *results, gb_err *err);
 
 /*
+ * gb_ledger_append, for callers that want to go on past a rejected entry
+ * (the server's group commit): on a rejection, *failed is the index in the
+ * batch of the entry rejected and err its reason (without gb_ledger_append's
+ * "item N: " prefix); the entries before it passed, and appended again
+ * without it they pass again. *failed is `count` when the failure is not one
+ * entry's (limits, LMDB, the commit). Nothing is stored on failure.
+ */
+int gb_ledger_try_append(gb_ledger *l, const gb_bytes *entries, size_t count,
+	gb_append_result *results, size_t *failed, gb_err *err);
+
+/*
  * Copies entry `index` into a new buffer (*out, *len; the caller frees it)
  * after checking its bytes against the stored leaf hash. Returns 0,
  * GB_ERANGE, or GB_ECORRUPT if the stored bytes do not match the tree.

@@ -26,10 +26,11 @@
  *
  * Group commit: one writer thread takes every pending submission of every
  * connection (a queue of at most queue_max, GB_SERVER_QUEUE_MAX by default;
- * 503 when full) and appends them in one gb_ledger_append. If that fails, it
- * appends each entry on its own, so that one bad entry does not fail its
- * neighbours. A request is answered only after the durable commit of its
- * entries.
+ * 503 when full) and appends them as one batch. If an entry is rejected,
+ * the entries before it are committed as one batch, the rejected one gets
+ * its error and the rest go on as the next batch: one bad entry does not fail
+ * its neighbours, and k rejections cost at most k + 1 commits. A request is
+ * answered only after the durable commit of its entries.
  *
  * Answers: one entry: 200 {"index": N, "duplicate": bool} or an error; a
  * batch: 200 with an array holding, per entry, either of those objects.
