@@ -22,7 +22,9 @@
  *
  * http_ingest posts pre-signed memos to an in-process server (server.h)
  * over loopback from HTTP_CLIENTS libcurl clients, and reports the ratio to
- * the in-process ingest; http_ingest_single posts one entry per request.
+ * the in-process ingest; http_ingest_single posts one entry per request, and
+ * http_ingest_single_rejects does the same with a malformed entry posted
+ * before every 8th (the good entries' rate: what rejected neighbours cost).
  *
  * GB_BENCH_SCALE (a positive number, default 1) scales every count except
  * the 1M-leaf tree and the 1M-entry state, whose sizes are in the figures'
@@ -80,6 +82,7 @@
 #define THREADS_MAX 64
 #define HTTP_CLIENTS 32            /* concurrent HTTP clients */
 #define HTTP_BATCH 64              /* entries per POST in http_ingest */
+#define HTTP_BAD_EVERY 8           /* http_ingest_single_rejects: a malformed POST per 8 good ones */
 #define HTTP_PORT_FIRST 39100      /* ports tried for the bench's server */
 #define HTTP_PORT_TRIES 50
 
@@ -915,8 +918,13 @@ struct http_client {
 	char url[64];
 	const gb_bytes *memos;
 	size_t from, to, per;
+	size_t bad_every;          /* 0, or a malformed entry before every bad_every-th request */
 	int failed;
+	char why[GB_ERR_MSG_MAX + 64]; /* what failed (stderr is silenced meanwhile) */
 };
+
+/* A malformed entry (a map that declares 3 pairs and holds none). */
+static const uint8_t bad_entry[] = { 0x83 };
 
 static void *http_client_main(void *arg)
 {
@@ -927,18 +935,27 @@ static void *http_client_main(void *arg)
 	gb_client *c;
 	gb_err err;
 	if (gb_client_open(h->url, &c, &err) != 0) {
+		snprintf(h->why, sizeof h->why, "opening the client: %.200s", err.msg);
 		h->failed = 1;
 		return NULL;
 	}
 	for (size_t i = h->from; i < h->to && !h->failed; i += h->per) {
 		size_t n = h->to - i < h->per ? h->to - i : h->per;
-		if (gb_client_append(c, &h->memos[i], n, results, codes, msgs, &err) != 0) {
-			fprintf(stderr, "bench: error: http client: %s\n", err.msg);
+		gb_bytes bad = { bad_entry, sizeof bad_entry };
+		if (h->bad_every != 0 && (i / h->per) % h->bad_every == 0 &&
+				(gb_client_append(c, &bad, 1, results, codes, msgs, &err) != 0 || codes[0] != GB_EMSGPACK)) {
+			snprintf(h->why, sizeof h->why, "a malformed entry got %s: %.200s", gb_errname(codes[0]), msgs[0]);
+			h->failed = 1;
+		}
+		if (!h->failed && gb_client_append(c, &h->memos[i], n, results, codes, msgs, &err) != 0) {
+			snprintf(h->why, sizeof h->why, "posting: %.200s", err.msg);
 			h->failed = 1;
 		}
 		for (size_t j = 0; j < n && !h->failed; j++)
-			if (codes[j] != 0 || results[j].duplicate)
+			if (codes[j] != 0 || results[j].duplicate) {
+				snprintf(h->why, sizeof h->why, "memo %zu: %s: %.200s", i + j, gb_errname(codes[j]), msgs[j]);
 				h->failed = 1;
+			}
 	}
 	gb_client_close(c);
 	return NULL;
@@ -966,8 +983,12 @@ static gb_server *http_server(const struct bench *b, const char *name, gb_ledger
 	return s;
 }
 
-/* Posts `count` memos through `clients` clients, `per` a request; returns entries/s. */
-static double http_run(const struct bench *b, const char *name, size_t count, size_t per)
+/*
+ * Posts `count` memos through HTTP_CLIENTS clients, `per` a request, with a
+ * malformed entry before every bad_every-th request (0: none); returns the
+ * memos' entries/s.
+ */
+static double http_run(const struct bench *b, const char *name, size_t count, size_t per, size_t bad_every)
 {
 	static struct http_client h[HTTP_CLIENTS];
 	pthread_t th[HTTP_CLIENTS];
@@ -983,21 +1004,22 @@ static double http_run(const struct bench *b, const char *name, size_t count, si
 	close(null_fd);
 	double t0 = now_s();
 	for (size_t i = 0; i < HTTP_CLIENTS; i++) {
-		h[i] = (struct http_client){ .memos = b->memos, .per = per, .from = i * share,
+		h[i] = (struct http_client){ .memos = b->memos, .per = per, .bad_every = bad_every, .from = i * share,
 			.to = (i + 1) * share < count ? (i + 1) * share : count };
 		snprintf(h[i].url, sizeof h[i].url, "%s", url);
 		if (pthread_create(&th[i], NULL, http_client_main, &h[i]) != 0)
 			fail("http_ingest: cannot start a client thread", NULL);
 	}
 	int failed = 0;
-	for (size_t i = 0; i < HTTP_CLIENTS; i++) {
+	for (size_t i = 0; i < HTTP_CLIENTS; i++)
 		pthread_join(th[i], NULL);
-		failed |= h[i].failed;
-	}
 	double t = now_s() - t0;
 	gb_server_stop(s);
 	dup2(saved, 2);
 	close(saved);
+	for (size_t i = 0; i < HTTP_CLIENTS; i++)
+		if (h[i].failed && failed++ == 0)
+			fprintf(stderr, "bench: error: %s: http client %zu: %s\n", name, i, h[i].why);
 	uint64_t size = 0;
 	gb_err err;
 	if (failed || gb_ledger_size(l, &size, &err) != 0 || size != 1 + count)
@@ -1022,11 +1044,12 @@ static void bench_http(const struct bench *b)
 		count = b->memo_count;
 	if (single > b->memo_count)
 		single = b->memo_count;
-	double batched = http_run(b, "http", count, HTTP_BATCH);
+	double batched = http_run(b, "http", count, HTTP_BATCH, 0);
 	report("http_ingest", batched, 0, "entries/s");
 	report("http_clients", HTTP_CLIENTS, 0, "count");
 	report("http_ingest_vs_ingest", batched / b->ingest_rate, 3, "x");
-	report("http_ingest_single", http_run(b, "http-single", single, 1), 0, "entries/s");
+	report("http_ingest_single", http_run(b, "http-single", single, 1, 0), 0, "entries/s");
+	report("http_ingest_single_rejects", http_run(b, "http-rejects", single, 1, HTTP_BAD_EVERY), 0, "entries/s");
 }
 
 /* The tree figures: build, then prove in one read transaction. */
