@@ -17,14 +17,9 @@ set -u
 GB=${1:-build/gongbao}
 SIM=${2:-build/tools/sim}
 SIZE=${GONGBAO_COVERAGE_ENTERPRISES:-200}
-for p in "$GB" "$SIM"; do
-	if [ ! -x "$p" ]; then
-		echo "coverage: no program at '$p'" >&2
-		exit 1
-	fi
-done
 SUITE=coverage
 . "$(dirname "$0")/lib.sh"
+programs GB SIM
 finish() {
 	echo "coverage: $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]

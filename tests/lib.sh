@@ -19,3 +19,27 @@ fail() {
 	FAILED=$((FAILED + 1))
 	printf 'FAIL %s: %s\n' "$1" "$2"
 }
+
+# programs VAR...: makes the path in each named variable absolute (suites cd
+# into $TMP) and exits unless it names an executable.
+programs() {
+	for _v in "$@"; do
+		eval "_p=\$$_v"
+		case $_p in
+		/*) ;;
+		*) _p=$(pwd)/$_p ;;
+		esac
+		eval "$_v=\$_p"
+		if [ ! -x "$_p" ]; then
+			echo "$SUITE: no program at '$_p'" >&2
+			exit 1
+		fi
+	done
+}
+
+# needs COMMAND...: exits unless each command is on the PATH.
+needs() {
+	for _c in "$@"; do
+		command -v "$_c" >/dev/null 2>&1 || { echo "$SUITE: needs $_c" >&2; exit 1; }
+	done
+}

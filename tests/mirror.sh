@@ -15,16 +15,9 @@
 set -u
 SUITE=mirror
 GB=${1:-build/gongbao}
-case $GB in
-/*) ;;
-*) GB=$(pwd)/$GB ;;
-esac
-if [ ! -x "$GB" ]; then
-	echo "mirror: no program at '$GB'" >&2
-	exit 1
-fi
-command -v curl >/dev/null 2>&1 || { echo "mirror: needs curl" >&2; exit 1; }
 . tests/lib.sh
+programs GB
+needs curl
 PIDS=
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 cd "$TMP" || exit 1

@@ -16,12 +16,6 @@
 set -u
 PROG=${1:-build/gongbao}
 SIM=${2:-build/tools/sim}
-for tool in "$PROG" "$SIM"; do
-	if [ ! -x "$tool" ]; then
-		echo "reconcile: no program at '$tool'" >&2
-		exit 1
-	fi
-done
 for tool in ledger bean-check bean-query; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "reconcile: '$tool' is not installed (make deps-test)" >&2
@@ -30,6 +24,7 @@ for tool in ledger bean-check bean-query; do
 done
 SUITE=rec
 . "$(dirname "$0")/lib.sh"
+programs PROG SIM
 L="$TMP/ledger"
 
 # expect NAME STATUS CMD...: CMD exits with STATUS.

@@ -23,20 +23,9 @@ SUITE=serve
 GB=${1:-build/gongbao}
 MEMOS=${2:-build/tests/memos}
 SIM=${3:-build/tools/sim}
-for v in GB MEMOS SIM; do
-	eval "_p=\$$v"
-	case $_p in
-	/*) ;;
-	*) eval "$v=\$(pwd)/\$_p" ;;
-	esac
-	eval "_p=\$$v"
-	if [ ! -x "$_p" ]; then
-		echo "serve: no program at '$_p'" >&2
-		exit 1
-	fi
-done
-command -v curl >/dev/null 2>&1 || { echo "serve: needs curl" >&2; exit 1; }
 . tests/lib.sh
+programs GB MEMOS SIM
+needs curl
 SPID= SPID2=
 trap '[ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null; [ -n "$SPID2" ] && kill -9 "$SPID2" 2>/dev/null
 [ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT

@@ -16,14 +16,9 @@ GONGBAO=${1:-build/gongbao}
 SIM=${2:-build/tools/sim}
 SEEDS=${GONGBAO_UNDERCUT_SEEDS:-"1 2 3 5 8"}
 SIZE=${GONGBAO_UNDERCUT_ENTERPRISES:-600}
-for f in "$GONGBAO" "$SIM"; do
-	if [ ! -x "$f" ]; then
-		echo "undercut: no program at '$f'" >&2
-		exit 1
-	fi
-done
 SUITE=undercut
 . "$(dirname "$0")/lib.sh"
+programs GONGBAO SIM
 
 # The ids of the flagged members in a --csv report (kind member, flagged 1).
 flagged_members() {
