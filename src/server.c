@@ -1141,6 +1141,13 @@ static void drain(gb_server *s)
 	pthread_mutex_unlock(&s->conn_mu);
 }
 
+uint16_t gb_server_port(const gb_server *s)
+{
+	assert(s != NULL);
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	return info != NULL ? info->port : 0;
+}
+
 void gb_server_stop(gb_server *s)
 {
 	if (s == NULL)

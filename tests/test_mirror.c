@@ -14,28 +14,18 @@
 
 #include "cu.h"
 #include "fixture.h"
+#include "net.h"
 #include "gongbao/client.h"
 #include "gongbao/mirror.h"
 #include "gongbao/server.h"
 
-#define PORT_FIRST 41200
-#define PORT_TRIES 200
 
-static unsigned next_port = PORT_FIRST;
 
-/* Serves l on the first free loopback port; writes its URL. */
+/* Serves l, signing checkpoints with the fixture's log key, on a free loopback port; writes its URL. */
 static gb_server *serve(gb_ledger *l, char url[64])
 {
-	gb_err err;
-	gb_server *s = NULL;
-	for (unsigned i = 0; i < PORT_TRIES && s == NULL; i++) {
-		gb_server_config cfg = { .listen = { .addr_be = htonl(0x7f000001), .port = (uint16_t)next_port++ },
-			.log_key = &fx_key[FX_LOG] };
-		if (gb_server_start(&cfg, l, &s, &err) == 0)
-			snprintf(url, 64, "http://127.0.0.1:%u", (unsigned)cfg.listen.port);
-	}
-	CU_ASSERT_FATAL(s != NULL);
-	return s;
+	gb_server_config cfg = { .log_key = &fx_key[FX_LOG] };
+	return net_serve(l, &cfg, url);
 }
 
 /* The splicer: /v1/entries from `entries_url`, everything else from `main_url`. */
@@ -76,17 +66,7 @@ static enum MHD_Result splice(void *cls, struct MHD_Connection *c, const char *u
 
 static void splicer_start(struct splicer *sp)
 {
-	for (unsigned i = 0; i < PORT_TRIES && sp->d == NULL; i++) {
-		unsigned port = next_port++;
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-			.sin_addr = { .s_addr = htonl(0x7f000001) } };
-		sp->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-			(uint16_t)port, NULL, NULL, splice, sp, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			MHD_OPTION_END);
-		if (sp->d != NULL)
-			snprintf(sp->url, sizeof sp->url, "http://127.0.0.1:%u", port);
-	}
-	CU_ASSERT_FATAL(sp->d != NULL);
+	sp->d = net_mhd_start(splice, sp, sp->url);
 }
 
 /* Posts memos [from, to) with a text prefix. */

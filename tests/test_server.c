@@ -29,103 +29,7 @@
 /* The fixture's helpers are static; this suite uses only some of them. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "fixture.h"
-
-#define ANSWER_MAX 65536
-
-/* One HTTP answer. */
-struct answer {
-	int status;                     /* 0: no answer (closed, or not HTTP) */
-	char text[ANSWER_MAX];          /* the whole answer, NUL-terminated */
-	const char *body;               /* into text, after the headers */
-};
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
-
-/* A ledger of the fixture; its directory into dir (fx_ledger_with names them l1, l2, ...). */
-static gb_ledger *new_ledger(char dir[256])
-{
-	static int made;
-	gb_ledger *l = fx_ledger();
-	snprintf(dir, 256, "%s/l%d", fx_root, ++made);
-	return l;
-}
-
-/* A memo by picc-zs with id "m-<n>", into buf; returns its length. */
-static size_t memo(uint8_t *buf, size_t cap, int n)
-{
-	return fx_sign(buf, cap, FX_PICC, "{\"type\":\"memo\",\"id\":\"m-%d\",\"text\":\"memo %d\"}", n, n);
-}
-
-/* Connects to 127.0.0.1 (AF_INET) or ::1 (AF_INET6) at port; -1 if refused. */
-static int dial(int family, uint16_t port)
-{
-	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	struct timeval tv = { 30, 0 }; /* no test waits forever on a silent server */
-	a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int fd = socket(family, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	int rc = family == AF_INET ? connect(fd, (struct sockaddr *)&a4, sizeof a4) :
-		connect(fd, (struct sockaddr *)&a6, sizeof a6);
-	if (rc != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Reads the answer on fd until the server closes it, and parses its status. */
-static void read_answer(int fd, struct answer *a)
-{
-	size_t len = 0;
-	ssize_t n;
-	while (len < ANSWER_MAX - 1 && (n = recv(fd, a->text + len, ANSWER_MAX - 1 - len, 0)) > 0)
-		len += (size_t)n;
-	a->text[len] = '\0';
-	a->status = 0;
-	if (strncmp(a->text, "HTTP/1.1 ", 9) == 0)
-		a->status = atoi(a->text + 9);
-	const char *end = strstr(a->text, "\r\n\r\n");
-	a->body = end ? end + 4 : a->text + len;
-}
-
-/* One request with "Connection: close"; fills a. Returns 0, or -1 if the connection failed. */
-static int http(int family, uint16_t port, const char *method, const char *path, const char *ctype,
-	const void *body, size_t len, struct answer *a)
-{
-	char head[512];
-	int fd = dial(family, port);
-	if (fd < 0)
-		return -1;
-	int hl = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
-		"Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", method, path, ctype ? ctype : "text/plain", len);
-	int ok = send(fd, head, (size_t)hl, MSG_NOSIGNAL) == hl &&
-		(len == 0 || send(fd, body, len, MSG_NOSIGNAL) == (ssize_t)len);
-	if (ok)
-		read_answer(fd, a);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* Starts a server on l with cfg, on the first free port from a per-process base. */
-static gb_server *start(gb_ledger *l, gb_server_config *cfg)
-{
-	gb_server *s = NULL;
-	gb_err err;
-	for (int k = 0; k < 40 && s == NULL; k++) {
-		cfg->listen.port = (uint16_t)(20000 + (getpid() * 7 + k * 131) % 30000);
-		if (gb_server_start(cfg, l, &s, &err) != 0)
-			s = NULL;
-	}
-	CU_ASSERT_FATAL(s != NULL);
-	return s;
-}
+#include "net.h"
 
 /* 1 if GET /v1/health over family answers 200 with exactly the body `want`. */
 static int health_is(int family, uint16_t port, const char *want)
@@ -226,7 +130,7 @@ static void test_queue_full_503(void)
 	CU_ASSERT_FATAL(write(to_child[1], dir, strlen(dir)) == (ssize_t)strlen(dir));
 	CU_ASSERT_FATAL(read(from_child[0], &c, 1) == 1 && c == 'l');
 	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) }, .queue_max = 1 };
-	gb_server *s = start(l, &cfg);
+	gb_server *s = net_serve(l, &cfg, NULL);
 	static struct poster p[3];
 	for (int i = 0; i < 3; i++) {
 		p[i] = (struct poster){ .port = cfg.listen.port };
@@ -305,7 +209,7 @@ static void test_request_time_limit(void)
 	size_t answered;
 	gb_ledger *l = new_ledger(dir);
 	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) }, .request_s = 2 };
-	gb_server *s = start(l, &cfg);
+	gb_server *s = net_serve(l, &cfg, NULL);
 
 	snprintf(head, sizeof head, "POST /v1/entries HTTP/1.1\r\nHost: t\r\nContent-Type: application/msgpack\r\n"
 		"Content-Length: 4000\r\n\r\n");
@@ -346,13 +250,13 @@ static void test_ipv6(void)
 	gb_ledger *l = new_ledger(dir);
 	gb_server_config cfg = { .listen = { .ipv6 = 1 } };
 	CU_ASSERT_FATAL(inet_pton(AF_INET6, "::1", cfg.listen.addr6) == 1);
-	gb_server *s = start(l, &cfg);
+	gb_server *s = net_serve(l, &cfg, NULL);
 	CU_ASSERT(health_is(AF_INET6, cfg.listen.port, "{\"size\":1}\n"));
 	CU_ASSERT_EQUAL(dial(AF_INET, cfg.listen.port), -1); /* nothing on 127.0.0.1 */
 	gb_server_stop(s);
 
 	memset(cfg.listen.addr6, 0, sizeof cfg.listen.addr6);
-	s = start(l, &cfg);
+	s = net_serve(l, &cfg, NULL);
 	CU_ASSERT(post_is(AF_INET, cfg.listen.port, 1, "{\"index\":1,\"duplicate\":false}\n"));
 	CU_ASSERT(post_is(AF_INET6, cfg.listen.port, 1, "{\"index\":1,\"duplicate\":true}\n"));
 	CU_ASSERT(health_is(AF_INET6, cfg.listen.port, "{\"size\":2}\n"));
@@ -412,8 +316,7 @@ static void test_group_with_rejections(void)
 	char dir[256], url[64];
 	gb_ledger *l = new_ledger(dir);
 	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) } };
-	gb_server *s = start(l, &cfg);
-	snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)cfg.listen.port);
+	gb_server *s = net_serve(l, &cfg, url);
 	enum { N = 7 };
 	static uint8_t bufs[N][512];
 	gb_bytes in[N];

@@ -27,100 +27,7 @@
 /* The fixture's helpers are static; this suite uses only some of them. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "fixture.h"
-
-#define ANSWER_MAX 65536
-
-/* One HTTP answer. */
-struct answer {
-	int status;                     /* 0: no answer (closed, or not HTTP) */
-	char text[ANSWER_MAX];          /* the whole answer, NUL-terminated */
-	const char *body;               /* into text, after the headers */
-};
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-	nanosleep(&ts, NULL);
-}
-
-/* A memo by picc-zs with id "m-<n>", into buf; returns its length. */
-static size_t memo(uint8_t *buf, size_t cap, int n)
-{
-	return fx_sign(buf, cap, FX_PICC, "{\"type\":\"memo\",\"id\":\"m-%d\",\"text\":\"memo %d\"}", n, n);
-}
-
-/* A ledger of the fixture; its directory into dir (fx_ledger_with names them l1, l2, ...). */
-static gb_ledger *new_ledger(char dir[256])
-{
-	static int made;
-	gb_ledger *l = fx_ledger();
-	snprintf(dir, 256, "%s/l%d", fx_root, ++made);
-	return l;
-}
-
-/* Connects to 127.0.0.1 at port; -1 if refused. */
-static int dial(uint16_t port)
-{
-	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { 30, 0 }; /* no test waits forever on a silent server */
-	a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if (connect(fd, (struct sockaddr *)&a4, sizeof a4) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Reads the answer on fd until the server closes it, and parses its status. */
-static void read_answer(int fd, struct answer *a)
-{
-	size_t len = 0;
-	ssize_t n;
-	while (len < ANSWER_MAX - 1 && (n = recv(fd, a->text + len, ANSWER_MAX - 1 - len, 0)) > 0)
-		len += (size_t)n;
-	a->text[len] = '\0';
-	a->status = 0;
-	if (strncmp(a->text, "HTTP/1.1 ", 9) == 0)
-		a->status = atoi(a->text + 9);
-	const char *end = strstr(a->text, "\r\n\r\n");
-	a->body = end ? end + 4 : a->text + len;
-}
-
-/* One request with "Connection: close"; fills a. Returns 0, or -1 if the connection failed. */
-static int http(uint16_t port, const char *method, const char *path, const char *ctype,
-	const void *body, size_t len, struct answer *a)
-{
-	char head[512];
-	int fd = dial(port);
-	if (fd < 0)
-		return -1;
-	int hl = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
-		"Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", method, path, ctype ? ctype : "text/plain", len);
-	int ok = send(fd, head, (size_t)hl, MSG_NOSIGNAL) == hl &&
-		(len == 0 || send(fd, body, len, MSG_NOSIGNAL) == (ssize_t)len);
-	if (ok)
-		read_answer(fd, a);
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* Starts a server on l with cfg, on the first free port from a per-process base. */
-static gb_server *start(gb_ledger *l, gb_server_config *cfg)
-{
-	gb_server *s = NULL;
-	gb_err err;
-	for (int k = 0; k < 40 && s == NULL; k++) {
-		cfg->listen.port = (uint16_t)(20000 + (getpid() * 11 + k * 137) % 30000);
-		if (gb_server_start(cfg, l, &s, &err) != 0)
-			s = NULL;
-	}
-	CU_ASSERT_FATAL(s != NULL);
-	return s;
-}
+#include "net.h"
 
 /* ------------------------------------------------- batches on the wire */
 
@@ -137,9 +44,9 @@ static void test_truncated_batch_header(void)
 	char dir[256];
 	gb_ledger *l = new_ledger(dir);
 	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) } };
-	gb_server *s = start(l, &cfg);
+	gb_server *s = net_serve(l, &cfg, NULL);
 	for (size_t i = 0; i < 4; i++) {
-		CU_ASSERT_FATAL(http(cfg.listen.port, "POST", "/v1/entries", "application/msgpack", bodies[i], lens[i],
+		CU_ASSERT_FATAL(http(AF_INET, cfg.listen.port, "POST", "/v1/entries", "application/msgpack", bodies[i], lens[i],
 			&a) == 0);
 		CU_ASSERT_EQUAL(a.status, 400);
 		CU_ASSERT_STRING_EQUAL(a.body, "{\"code\":\"GB_EMSGPACK\",\"message\":\"batch: the array header is cut short\"}\n");
@@ -184,7 +91,7 @@ struct poster {
 static void *poster_main(void *arg)
 {
 	struct poster *p = arg;
-	if (http(p->port, "POST", "/v1/entries", "application/msgpack", p->entry, p->len, &p->a) != 0)
+	if (http(AF_INET, p->port, "POST", "/v1/entries", "application/msgpack", p->entry, p->len, &p->a) != 0)
 		p->a.status = -1;
 	return NULL;
 }
@@ -215,7 +122,7 @@ static void test_stop_answers_in_flight(void)
 	CU_ASSERT_FATAL(write(to_child[1], dir, strlen(dir)) == (ssize_t)strlen(dir));
 	CU_ASSERT_FATAL(read(from_child[0], &c, 1) == 1 && c == 'l');
 	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) } };
-	gb_server *s = start(l, &cfg);
+	gb_server *s = net_serve(l, &cfg, NULL);
 	static struct poster p;
 	pthread_t pt, st;
 	p = (struct poster){ .port = cfg.listen.port };
@@ -262,7 +169,7 @@ struct batcher {
 static void *batcher_main(void *arg)
 {
 	struct batcher *b = arg;
-	if (http(b->port, "POST", "/v1/entries", "application/msgpack", b->body, b->len, &b->a) != 0)
+	if (http(AF_INET, b->port, "POST", "/v1/entries", "application/msgpack", b->body, b->len, &b->a) != 0)
 		b->a.status = -1;
 	return NULL;
 }
@@ -287,7 +194,7 @@ static void test_concurrent_clashing_batches(void)
 	lens[MEMOS] = fx_sign(e[MEMOS], sizeof e[MEMOS], FX_PICC, "{\"type\":\"memo\",\"id\":\"m-1\",\"text\":\"other\"}");
 	gb_ledger *l = new_ledger(dir);
 	gb_server_config cfg = { .listen = { .addr_be = htonl(INADDR_LOOPBACK) } };
-	gb_server *s = start(l, &cfg);
+	gb_server *s = net_serve(l, &cfg, NULL);
 	for (int c = 0; c < CLIENTS; c++) {
 		uint8_t rot[MEMOS + 1][1024];
 		size_t rl[MEMOS + 1];

@@ -22,32 +22,22 @@
 
 #include "cu.h"
 #include "fixture.h"
+#include "net.h"
 #include "gongbao/client.h"
 #include "gongbao/file.h"
 #include "gongbao/mirror.h"
 #include "gongbao/note.h"
 #include "gongbao/server.h"
 
-#define PORT_FIRST 43100
-#define PORT_TRIES 200
 #define LIAR_MAX 64
 #define NOW_S 1767225600
 
-static unsigned next_port = PORT_FIRST;
 
-/* Serves l on the first free loopback port; writes its URL. */
+/* Serves l, signing checkpoints with the fixture's log key, on a free loopback port; writes its URL. */
 static gb_server *serve(gb_ledger *l, char url[64])
 {
-	gb_err err;
-	gb_server *s = NULL;
-	for (unsigned i = 0; i < PORT_TRIES && s == NULL; i++) {
-		gb_server_config cfg = { .listen = { .addr_be = htonl(0x7f000001), .port = (uint16_t)next_port++ },
-			.log_key = &fx_key[FX_LOG] };
-		if (gb_server_start(&cfg, l, &s, &err) == 0)
-			snprintf(url, 64, "http://127.0.0.1:%u", (unsigned)cfg.listen.port);
-	}
-	CU_ASSERT_FATAL(s != NULL);
-	return s;
+	gb_server_config cfg = { .log_key = &fx_key[FX_LOG] };
+	return net_serve(l, &cfg, url);
 }
 
 /* A lying log: any entries, a tree over them, a checkpoint signed by the log key. */
@@ -197,17 +187,7 @@ static enum MHD_Result liar_handle(void *cls, struct MHD_Connection *c, const ch
 
 static void liar_start(struct liar *lr)
 {
-	for (unsigned i = 0; i < PORT_TRIES && lr->d == NULL; i++) {
-		unsigned port = next_port++;
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-			.sin_addr = { .s_addr = htonl(0x7f000001) } };
-		lr->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-			(uint16_t)port, NULL, NULL, liar_handle, lr, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			MHD_OPTION_END);
-		if (lr->d != NULL)
-			snprintf(lr->url, sizeof lr->url, "http://127.0.0.1:%u", port);
-	}
-	CU_ASSERT_FATAL(lr->d != NULL);
+	lr->d = net_mhd_start(liar_handle, lr, lr->url);
 }
 
 static void liar_stop(struct liar *lr)
@@ -552,15 +532,9 @@ static void test_served_checkpoint_never_shrinks(void)
 	snprintf(wurl, sizeof wurl, "http://127.0.0.1:%u",
 		MHD_get_daemon_info(wd, MHD_DAEMON_INFO_BIND_PORT)->port);
 	const char *urls[1] = { wurl };
-	gb_server *s = NULL;
 	gb_err err;
-	for (unsigned i = 0; i < PORT_TRIES && s == NULL; i++) {
-		gb_server_config cfg = { .listen = { .addr_be = htonl(0x7f000001), .port = (uint16_t)next_port++ },
-			.log_key = &fx_key[FX_LOG], .witness_urls = urls, .witness_count = 1 };
-		if (gb_server_start(&cfg, a, &s, &err) == 0)
-			snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)cfg.listen.port);
-	}
-	CU_ASSERT_FATAL(s != NULL);
+	gb_server_config cfg = { .log_key = &fx_key[FX_LOG], .witness_urls = urls, .witness_count = 1 };
+	gb_server *s = net_serve(a, &cfg, url);
 	CU_ASSERT_FATAL(hold_wait_received(1)); /* the first round is in flight, held */
 
 	/* Two entries committed during the first round. */

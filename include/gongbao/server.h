@@ -107,13 +107,16 @@ typedef struct gb_server_config {
  */
 int gb_server_start(const gb_server_config *cfg, gb_ledger *l, gb_server **out, gb_err *err);
 
+/* The port the server listens on (the one the system chose for port 0). */
+uint16_t gb_server_port(const gb_server *s);
+
 /*
  * Stops accepting connections, answers the requests in flight (those that
  * had arrived whole: their answers are sent, waiting at most
  * GB_SERVER_TIMEOUT_S; a request that arrives whole later is closed
  * unanswered and nothing of it is stored), commits everything queued, lets
  * a cosigning round in flight end (each witness request is bounded by
- * GB_CLIENT_TIMEOUT_S), and frees the server (the ledger stays open).
+ * GB_COSIGN_TIMEOUT_S), and frees the server (the ledger stays open).
  * NULL is allowed.
  */
 void gb_server_stop(gb_server *s);
