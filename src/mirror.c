@@ -182,11 +182,10 @@ static int check_own_tree(struct round *r, uint64_t size, gb_err *err)
 	if (r->got.cp.size < size)
 		return gb_err_set(err, GB_ESPLITVIEW, "rollback: the log's signed checkpoint has %" PRIu64 " entries, fewer than the %" PRIu64 " this mirror holds, each proved in a tree the log signed",
 			r->got.cp.size, size);
-	uint64_t upto = size;
-	if (upto == 0 || (r->have_trusted && upto == r->trusted.cp.size))
+	if (size == 0 || (r->have_trusted && size == r->trusted.cp.size))
 		return 0; /* checked: the trusted checkpoint's tree is ours */
-	int rc = gb_ledger_root(r->l, upto, root, err);
-	return rc ? rc : check_prefix(r, upto, root, "this mirror", err);
+	int rc = gb_ledger_root(r->l, size, root, err);
+	return rc ? rc : check_prefix(r, size, root, "this mirror", err);
 }
 
 /* Stores a verified chunk: through the ledger's pipeline (entry 0 makes the mirror). */

@@ -22,6 +22,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "gongbao/codec.h"
 #include "gongbao/cosign.h"
 #include "gongbao/entry.h"
 #include "gongbao/json.h"
@@ -330,58 +331,53 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, struct request *r, 
 
 /* ---------------------------------------------------------------- POST */
 
-/* Reads a big-endian n-byte length at p. */
-static size_t be_len(const uint8_t *p, size_t n)
+/* 1 if a body is a batch: its first byte is a MessagePack array header. */
+static int is_batch(const uint8_t *p, size_t len)
 {
-	size_t v = 0;
-	for (size_t i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
+	return len > 0 && ((p[0] & 0xf0) == 0x90 || p[0] == 0xdc || p[0] == 0xdd);
 }
 
 /*
- * Splits a body into entries: a MessagePack array of bin is a batch, any
- * other body one entry. Sets *entries to a new array of *count views into p.
+ * Splits a body into entries: a MessagePack array of bin is a batch, read
+ * with the codec's strict reader (shortest forms only), any other body one
+ * entry. Sets *out to a new array of *count views into p.
  */
 static int split_body(const uint8_t *p, size_t len, gb_bytes **out, size_t *count, gb_err *err)
 {
-	assert(p != NULL && out != NULL);
-	size_t n, off;
-	gb_bytes *entries;
+	gb_mpr r;
+	gb_mp_item it;
+	assert(p != NULL && out != NULL && count != NULL);
 	if (len == 0)
 		return gb_err_set(err, GB_EMSGPACK, "empty body");
-	if ((p[0] & 0xf0) == 0x90)
-		n = p[0] & 0x0f, off = 1;
-	else if (p[0] == 0xdc || p[0] == 0xdd) {
-		off = p[0] == 0xdc ? 3 : 5;
-		if (len < off) /* still a batch (post_entries answers it as one): a malformed one */
+	*count = 1;
+	if (is_batch(p, len)) {
+		gb_mpr_init(&r, p, len);
+		int rc = gb_mpr_next(&r, &it, err);
+		if (rc == GB_EMSGPACK) /* still a batch (post_entries answers it as one): a malformed one */
 			return gb_err_set(err, GB_EMSGPACK, "batch: the array header is cut short");
-		n = be_len(p + 1, off - 1);
-	} else
-		n = 0, off = 0;
-	if (off > 0 && (n == 0 || n > GB_BATCH_MAX))
-		return gb_err_set(err, n ? GB_ETOOBIG : GB_EMSGPACK, "batch of %zu entries: want 1 to %d", n, GB_BATCH_MAX);
-	if ((entries = calloc(n ? n : 1, sizeof *entries)) == NULL)
+		if (rc != 0)
+			return gb_err_prefix(err, rc, "batch: ");
+		if (it.v.count == 0 || it.v.count > GB_BATCH_MAX)
+			return gb_err_set(err, it.v.count ? GB_ETOOBIG : GB_EMSGPACK, "batch of %u entries: want 1 to %d",
+				(unsigned)it.v.count, GB_BATCH_MAX);
+		*count = it.v.count;
+	}
+	gb_bytes *entries = calloc(*count, sizeof *entries);
+	if ((*out = entries) == NULL)
 		return gb_err_set(err, GB_ENOMEM, "out of memory");
-	*out = entries;
-	*count = n ? n : 1;
-	if (off == 0) {
+	if (!is_batch(p, len)) {
 		entries[0] = (gb_bytes){ p, len };
 		return 0;
 	}
-	for (size_t i = 0; i < n; i++) {
-		size_t hl = off < len ? (p[off] == 0xc4 ? 1 : p[off] == 0xc5 ? 2 : p[off] == 0xc6 ? 4 : 0) : 0;
-		if (hl == 0 || len - off < 1 + hl)
-			return gb_err_set(err, GB_EMSGPACK, "batch item %zu: want a bin", i);
-		size_t el = be_len(p + off + 1, hl);
-		off += 1 + hl;
-		if (el > len - off)
-			return gb_err_set(err, GB_EMSGPACK, "batch item %zu: truncated", i);
-		entries[i] = (gb_bytes){ p + off, el };
-		off += el;
+	for (size_t i = 0; i < *count; i++) {
+		int rc = gb_mpr_next(&r, &it, err);
+		if (rc != 0 || it.type != GB_MP_BIN)
+			return rc == GB_ENONCANON ? gb_err_prefix(err, rc, "batch item %zu: ", i)
+				: gb_err_set(err, GB_EMSGPACK, "batch item %zu: want a bin", i);
+		entries[i] = (gb_bytes){ it.v.str.ptr, it.v.str.len };
 	}
-	if (off != len)
-		return gb_err_set(err, GB_ETRAILING, "%zu bytes after the batch", len - off);
+	if (r.p != r.end)
+		return gb_err_set(err, GB_ETRAILING, "%zu bytes after the batch", (size_t)(r.end - r.p));
 	return 0;
 }
 
@@ -509,7 +505,7 @@ static enum MHD_Result post_entries(gb_server *s, struct MHD_Connection *c, stru
 			sub.entries[0] = (gb_bytes){ unwrapped, len }, sub.count = 1;
 	} else {
 		rc = split_body(r->body, r->body_len, &sub.entries, &sub.count, &err);
-		batch = r->body_len > 0 && ((r->body[0] & 0xf0) == 0x90 || r->body[0] == 0xdc || r->body[0] == 0xdd);
+		batch = is_batch(r->body, r->body_len);
 	}
 	enum MHD_Result ret;
 	if (rc == GB_ENOMEM)

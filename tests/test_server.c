@@ -354,8 +354,43 @@ static void test_group_with_rejections(void)
 	gb_ledger_close(l);
 }
 
+/* A batch framed in other than the shortest MessagePack forms is refused, and nothing stored. */
+static void test_noncanonical_batch(void)
+{
+	char dir[256];
+	static struct answer a;
+	uint8_t e[512], body[600];
+	gb_ledger *l = new_ledger(dir);
+	gb_server_config cfg = { 0 };
+	gb_server *s = net_serve(l, &cfg, NULL);
+	size_t len = memo(e, sizeof e, 1);
+	CU_ASSERT_FATAL(len < 256);
+	/* array 16 of count 1, then bin 8 */
+	body[0] = 0xdc, body[1] = 0, body[2] = 1, body[3] = 0xc4, body[4] = (uint8_t)len;
+	memcpy(body + 5, e, len);
+	CU_ASSERT_EQUAL(http(AF_INET, cfg.listen.port, "POST", "/v1/entries", "application/msgpack", body, 5 + len, &a), 0);
+	CU_ASSERT_EQUAL(a.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.body, "\"code\":\"GB_ENONCANON\",\"message\":\"batch: "));
+	/* fixarray of 1, then bin 16 for a short entry */
+	body[0] = 0x91, body[1] = 0xc5, body[2] = 0, body[3] = (uint8_t)len;
+	memcpy(body + 4, e, len);
+	CU_ASSERT_EQUAL(http(AF_INET, cfg.listen.port, "POST", "/v1/entries", "application/msgpack", body, 4 + len, &a), 0);
+	CU_ASSERT_EQUAL(a.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.body, "\"code\":\"GB_ENONCANON\",\"message\":\"batch item 0: "));
+	CU_ASSERT(health_is(AF_INET, cfg.listen.port, "{\"size\":1}\n"));
+	/* the same in the shortest forms is taken */
+	body[0] = 0x91, body[1] = 0xc4, body[2] = (uint8_t)len;
+	memcpy(body + 3, e, len);
+	CU_ASSERT_EQUAL(http(AF_INET, cfg.listen.port, "POST", "/v1/entries", "application/msgpack", body, 3 + len, &a), 0);
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_STRING_EQUAL(a.body, "[{\"index\":1,\"duplicate\":false}]\n");
+	gb_server_stop(s);
+	gb_ledger_close(l);
+}
+
 static void add_tests(CU_pSuite s)
 {
+	CU_add_test(s, "a batch not in shortest forms is 400 GB_ENONCANON", test_noncanonical_batch);
 	CU_add_test(s, "a group with rejections: neighbours stored, in order", test_group_with_rejections);
 	CU_add_test(s, "--listen addresses", test_listen_addresses);
 	CU_add_test(s, "a full commit queue answers 503 GB_ETOOBIG", test_queue_full_503);

@@ -151,10 +151,14 @@ static size_t batch_of(uint8_t *out, size_t cap, uint8_t (*entries)[1024], const
 	size_t off = 1;
 	out[0] = (uint8_t)(0x90 | n);
 	for (size_t i = 0; i < n; i++) {
-		CU_ASSERT_FATAL(off + 3 + lens[i] <= cap);
-		out[off] = 0xc5, out[off + 1] = (uint8_t)(lens[i] >> 8), out[off + 2] = (uint8_t)lens[i];
-		memcpy(out + off + 3, entries[i], lens[i]);
-		off += 3 + lens[i];
+		size_t hl = lens[i] < 256 ? 2 : 3; /* the shortest bin header, as the server wants */
+		CU_ASSERT_FATAL(off + hl + lens[i] <= cap);
+		if (hl == 2)
+			out[off] = 0xc4, out[off + 1] = (uint8_t)lens[i];
+		else
+			out[off] = 0xc5, out[off + 1] = (uint8_t)(lens[i] >> 8), out[off + 2] = (uint8_t)lens[i];
+		memcpy(out + off + hl, entries[i], lens[i]);
+		off += hl + lens[i];
 	}
 	return off;
 }
