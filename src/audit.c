@@ -179,39 +179,56 @@ static int check_unreplayed(struct audit *a, gb_err *err)
 }
 
 /*
- * After a rejected batch: appends its entries one by one to name the one
- * rejected. batch_err is the batch's failure, kept if it was the replay
- * ledger's own (the audit then fails) or if no single entry fails.
+ * Checks that the replay put entries [0, count) of the batch held at their
+ * own indexes: an entry the pipeline takes for a repeat of an earlier one is
+ * a violation (the log holds it twice). Returns 1 if there was one.
  */
-static void find_rejected(struct audit *a, const gb_err *batch_err)
+static int check_repeats(struct audit *a, size_t count)
 {
-	a->stopped = 1;
-	if (is_fatal(batch_err->code)) {
-		a->fatal = *batch_err;
-		return;
-	}
-	for (size_t k = 0; k < a->n; k++) {
-		gb_err e;
-		gb_err_clear(&e);
-		int rc = gb_ledger_append(a->rebuilt, &a->batch[k], 1, &a->results[k], &e);
-		if (is_fatal(rc)) {
-			a->fatal = e;
-			return;
-		}
-		if (rc != 0) {
-			violation(a, GB_AUDIT_REPLAY, a->base + k, rc, "entry %llu: rejected: %s",
-				(unsigned long long)(a->base + k), e.msg);
-			return;
-		}
+	for (size_t k = 0; k < count; k++)
 		if (a->results[k].duplicate || a->results[k].index != a->base + k) {
 			violation(a, GB_AUDIT_REPLAY, a->base + k, GB_EIDREUSE,
 				"entry %llu: the pipeline takes it as a repeat of entry %llu",
 				(unsigned long long)(a->base + k), (unsigned long long)a->results[k].index);
-			return;
+			a->stopped = 1;
+			return 1;
 		}
+	return 0;
+}
+
+/*
+ * After a rejected batch (rc, why; `failed` the rejected entry, as
+ * gb_ledger_try_append names it): stores the entries before it as one batch,
+ * so that the replay holds what the log held up to there, and names the
+ * first problem: a repeat among them, else the rejection. A failure of the
+ * replay ledger itself fails the audit.
+ */
+static void replay_rejected(struct audit *a, int rc, size_t failed, const gb_err *why)
+{
+	gb_err e;
+	size_t again;
+	a->stopped = 1;
+	if (is_fatal(rc)) {
+		a->fatal = *why;
+		return;
 	}
-	violation(a, GB_AUDIT_REPLAY, a->base, batch_err->code, "entries from %llu: the batch is rejected: %s",
-		(unsigned long long)a->base, batch_err->msg);
+	if (failed >= a->n) {
+		violation(a, GB_AUDIT_REPLAY, a->base, rc, "entries from %llu: the batch is rejected: %s",
+			(unsigned long long)a->base, why->msg);
+		return;
+	}
+	gb_err_clear(&e);
+	int rc2 = failed > 0 ? gb_ledger_try_append(a->rebuilt, a->batch, failed, a->results, &again, &e) : 0;
+	if (is_fatal(rc2)) {
+		a->fatal = e;
+		return;
+	}
+	if (rc2 != 0) /* what passed before the rejected entry fails alone: not expected, but said */
+		violation(a, GB_AUDIT_REPLAY, a->base, rc2, "entries from %llu: rejected again alone: %s",
+			(unsigned long long)a->base, e.msg);
+	else if (!check_repeats(a, failed))
+		violation(a, GB_AUDIT_REPLAY, a->base + failed, rc, "entry %llu: rejected: %s",
+			(unsigned long long)(a->base + failed), why->msg);
 }
 
 /* Replays the batch held; returns 1 if the replay must stop. */
@@ -220,19 +237,13 @@ static int flush(struct audit *a)
 	if (a->n == 0)
 		return 0;
 	gb_err e;
+	size_t failed;
 	gb_err_clear(&e);
-	int rc = gb_ledger_append(a->rebuilt, a->batch, a->n, a->results, &e);
+	int rc = gb_ledger_try_append(a->rebuilt, a->batch, a->n, a->results, &failed, &e);
 	if (rc != 0)
-		find_rejected(a, &e);
-	for (size_t k = 0; rc == 0 && k < a->n; k++) {
-		if (a->results[k].duplicate || a->results[k].index != a->base + k) {
-			violation(a, GB_AUDIT_REPLAY, a->base + k, GB_EIDREUSE,
-				"entry %llu: the pipeline takes it as a repeat of entry %llu",
-				(unsigned long long)(a->base + k), (unsigned long long)a->results[k].index);
-			a->stopped = 1;
-			break;
-		}
-	}
+		replay_rejected(a, rc, failed, &e);
+	else
+		check_repeats(a, a->n);
 	a->base += a->n;
 	a->n = 0;
 	a->arena_used = 0;
