@@ -9,6 +9,7 @@
  * cores verify signatures all the time and the sequential part hides behind
  * them. Only the calling thread touches the LMDB write transaction.
  */
+#include "gongbao/date.h"
 #include "gongbao/ledger.h"
 
 #include <assert.h>
@@ -187,12 +188,10 @@ static int txn_state_put(void *ctx, const char *key, const void *val, size_t len
  */
 static int record_day(const gb_state *st, uint64_t index, uint64_t time_s, gb_err *err)
 {
-	time_t t = (time_t)time_s;
-	struct tm tm;
 	char key[32];
-	if (time_s > (uint64_t)INT64_MAX / 2 || gmtime_r(&t, &tm) == NULL)
-		return gb_err_set(err, GB_ETIME, "time %llu is not a date", (unsigned long long)time_s);
-	snprintf(key, sizeof key, "day/%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	if (time_s >= GB_TIME_END_S)
+		return gb_err_set(err, GB_ETIME, "time %llu is after 9999-12-31", (unsigned long long)time_s);
+	snprintf(key, sizeof key, "day/%08u", (unsigned)gb_date_of_time(time_s));
 	int rc = gb_state_put_i64(st, key, (int64_t)index);
 	return rc ? gb_err_set(err, rc, "recording %s: %s", key, gb_strerror(rc)) : 0;
 }

@@ -16,6 +16,7 @@
 #include "gongbao/json.h"
 #include "gongbao/money.h"
 #include "gongbao/reconcile.h"
+#include "gongbao/date.h"
 #include "gongbao/report.h"
 #include "gongbao/rules.h"
 
@@ -59,17 +60,10 @@ int gb_report_kind_has_id(int kind)
 
 /* ------------------------------------------------------------------ as of */
 
-/* Parses YYYY-MM-DD into yyyymmdd; 1 if s has that shape, else 0 (*ymd 0 if out of range). */
-static int parse_date(const char *s, uint32_t *ymd)
+/* 1 if s looks like a date (has a '-'), to be read by gb_date_parse; an index has none. */
+static int date_shaped(const char *s)
 {
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	unsigned y = (unsigned)atoi(s), m = (unsigned)atoi(s + 5), d = (unsigned)atoi(s + 8);
-	*ymd = y < 1970 || m < 1 || m > 12 || d < 1 || d > 31 ? 0 : y * 10000 + m * 100 + d;
-	return 1;
+	return strchr(s, '-') != NULL;
 }
 
 /* Parses a decimal index of 1 to 19 digits; 0 or -1. */
@@ -90,11 +84,10 @@ static int parse_index(const char *s, uint64_t *out)
 
 int gb_report_as_of_check(const char *s, gb_err *err)
 {
-	uint32_t ymd;
 	uint64_t index;
 	assert(s != NULL);
-	if (parse_date(s, &ymd))
-		return ymd ? 0 : gb_err_set(err, GB_EINVAL, "as-of '%.40s' is not a date", s);
+	if (date_shaped(s))
+		return gb_date_parse(s) ? 0 : gb_err_set(err, GB_EINVAL, "as-of '%.40s' is not a date (YYYY-MM-DD, a calendar day from 1970)", s);
 	if (parse_index(s, &index) != 0)
 		return gb_err_set(err, GB_EINVAL, "as-of '%.40s' is neither an entry index nor a YYYY-MM-DD date", s);
 	return 0;
@@ -103,7 +96,6 @@ int gb_report_as_of_check(const char *s, gb_err *err)
 int gb_report_as_of(gb_ledger *l, const char *s, uint64_t *index, gb_err *err)
 {
 	uint64_t size;
-	uint32_t ymd;
 	assert(l != NULL);
 	assert(index != NULL);
 	int rc = gb_ledger_size(l, &size, err);
@@ -116,8 +108,8 @@ int gb_report_as_of(gb_ledger *l, const char *s, uint64_t *index, gb_err *err)
 	}
 	if ((rc = gb_report_as_of_check(s, err)) != 0)
 		return rc;
-	if (parse_date(s, &ymd))
-		return gb_ledger_index_at_date(l, ymd, index, err);
+	if (date_shaped(s))
+		return gb_ledger_index_at_date(l, gb_date_parse(s), index, err);
 	parse_index(s, index);
 	if (*index >= size)
 		return gb_err_set(err, GB_ERANGE, "as-of %s: the log has %" PRIu64 " entries", s, size);

@@ -520,16 +520,6 @@ int gb_field_raw(const uint8_t *p, size_t len, const char *key, enum gb_mp_type 
 	return 0;
 }
 
-int gb_date_valid(int64_t ymd)
-{
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (ymd < 19700101 || ymd > 99991231)
-		return 0;
-	int64_t y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] + (m == 2 && leap);
-}
-
 int gb_entry_sig_by(const gb_entry *e, const char *id)
 {
 	for (size_t i = 0; i < e->sig_count; i++)

@@ -27,8 +27,6 @@
 #define PAYEE_MAX 256
 #define REASON_MAX 1024
 /* Dates as the entries carry them. */
-#define DATE_MIN 19700101
-#define DATE_MAX 99991231
 
 /*
  * The posting set being built. It is about 41 KB, too big for a small
@@ -41,43 +39,6 @@ static _Thread_local gb_postings claims_ps;
 /* Amounts in messages: GB_FEN and gb_fen_format (money.h). */
 
 /* --------------------------------------------------------------- dates */
-
-static int is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Returns 1 if d is a calendar date YYYYMMDD within DATE_MIN..DATE_MAX. */
-static int date_valid(int64_t d)
-{
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (d < DATE_MIN || d > DATE_MAX)
-		return 0;
-	int64_t y = d / 10000, m = d / 100 % 100, day = d % 100;
-	if (m < 1 || m > 12 || day < 1)
-		return 0;
-	return day <= mdays[m - 1] + (m == 2 && is_leap(y));
-}
-
-/*
- * The UTC date YYYYMMDD of Unix time t (days to civil date, H. Hinnant's
- * algorithm: exact for every day after the epoch, no table, no loop).
- */
-static uint64_t date_of_time(uint64_t t)
-{
-	int64_t z = (int64_t)(t / 86400) + 719468;
-	int64_t era = z / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t day = doy - (153 * mp + 2) / 5 + 1;
-	int64_t month = mp < 10 ? mp + 3 : mp - 9;
-	int64_t year = yoe + era * 400 + (month <= 2);
-	assert(month >= 1 && month <= 12);
-	assert(day >= 1 && day <= 31);
-	return (uint64_t)year * 10000 + (uint64_t)month * 100 + (uint64_t)day;
-}
 
 /* ------------------------------------------------------- claim records */
 
@@ -108,7 +69,7 @@ static int claim_check(const gb_claim *c, gb_err *err)
 	gb_str pol = { c->policy, strnlen(c->policy, sizeof c->policy) };
 	if (pol.len == sizeof c->policy || !gb_id_valid(pol))
 		return gb_err_set(err, GB_EVALUE, "claim '%s': invalid policy number", c->id);
-	if (!date_valid(c->accident))
+	if (!gb_date_valid(c->accident))
 		return gb_err_set(err, GB_EVALUE, "claim '%s': accident %u is not a date", c->id,
 			(unsigned)c->accident);
 	if (c->deaths < 0 || c->deaths > GB_CLAIM_PERSONS_MAX || c->injuries < 0 ||
@@ -180,7 +141,7 @@ static int claim_parse(const uint8_t *p, size_t len, gb_claim *c, gb_err *err)
 	rc = rc ? rc : gb_field_str(p, len, "id", &id, GB_CLAIM_ID_MAX, err);
 	rc = rc ? rc : gb_field_str(p, len, "policy", &pol, GB_POLICY_NO_MAX, err);
 	rc = rc ? rc : gb_field_str(p, len, "status", &status, 16, err);
-	rc = rc ? rc : gb_field_int(p, len, "accident", DATE_MIN, DATE_MAX, &accident, err);
+	rc = rc ? rc : gb_field_int(p, len, "accident", GB_DATE_MIN, GB_DATE_MAX, &accident, err);
 	rc = rc ? rc : gb_field_int(p, len, "deaths", 0, GB_CLAIM_PERSONS_MAX, &c->deaths, err);
 	rc = rc ? rc : gb_field_int(p, len, "injuries", 0, GB_CLAIM_PERSONS_MAX, &c->injuries, err);
 	rc = rc ? rc : gb_field_fen(p, len, "estimate_fen", &c->estimate_fen, err);
@@ -368,17 +329,17 @@ static int report_fields(const gb_entry *e, gb_claim *c, gb_err *err)
 	memset(c, 0, sizeof *c);
 	int rc = field_id(e, "claim", c->id, sizeof c->id, err);
 	rc = rc ? rc : field_id(e, "policy", c->policy, sizeof c->policy, err);
-	rc = rc ? rc : gb_field_int(e->body, e->body_len, "accident", DATE_MIN, DATE_MAX, &accident, err);
+	rc = rc ? rc : gb_field_int(e->body, e->body_len, "accident", GB_DATE_MIN, GB_DATE_MAX, &accident, err);
 	rc = rc ? rc : gb_field_int(e->body, e->body_len, "deaths", 0, GB_CLAIM_PERSONS_MAX, &c->deaths, err);
 	rc = rc ? rc : gb_field_int(e->body, e->body_len, "injuries", 0, GB_CLAIM_PERSONS_MAX,
 		&c->injuries, err);
 	rc = rc ? rc : gb_field_fen(e->body, e->body_len, "estimate_fen", &c->estimate_fen, err);
 	if (rc != 0)
 		return rc;
-	if (!date_valid(accident))
+	if (!gb_date_valid(accident))
 		return gb_err_set(err, GB_EVALUE, "field 'accident': %lld is not a date YYYYMMDD",
 			(long long)accident);
-	uint64_t today = date_of_time(e->time);
+	uint64_t today = gb_date_of_time(e->time);
 	if ((uint64_t)accident > today)
 		return gb_err_set(err, GB_EVALUE, "field 'accident': %lld is after the entry's date %llu",
 			(long long)accident, (unsigned long long)today);

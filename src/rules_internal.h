@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "gongbao/date.h"
 #include "gongbao/entry.h"
 #include "gongbao/error.h"
 #include "gongbao/rules.h"
@@ -57,8 +58,6 @@ void gb_str_copy(char *dst, size_t cap, gb_str s);
 /* Index of the signature by participant `id` on e, or -1. */
 int gb_entry_sig_by(const gb_entry *e, const char *id);
 
-/* Returns 1 if ymd (YYYYMMDD) is a calendar day from 1970 to 9999, else 0. */
-int gb_date_valid(int64_t ymd);
 
 /* Most dated share tables (shares.set) a consortium keeps. */
 #define GB_SHARES_DATED_MAX 64

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gongbao/date.h"
 #include "gongbao/books.h"
 #include "gongbao/money.h"
 #include "gongbao/policy.h"
@@ -35,8 +36,6 @@
 /* Most levels of one rating factor. */
 #define LEVELS_MAX 16
 /* Dates are YYYYMMDD within these. */
-#define DATE_MIN 19700101
-#define DATE_MAX 99991231
 
 static const char *const industries[] = {
 	"chemicals", "construction", "explosives", "fireworks", "fishery", "mining", "other",
@@ -58,35 +57,15 @@ static int list_find(const char *const *list, const char *s, size_t len)
 
 /* ------------------------------------------------------------------ dates */
 
-/* Days since 1970-01-01 of a YYYYMMDD date, or -1 if it is not a calendar day. */
-static int64_t date_days(int64_t ymd)
-{
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (ymd < DATE_MIN || ymd > DATE_MAX)
-		return -1;
-	int64_t y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
-	if (m < 1 || m > 12 || d < 1)
-		return -1;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[m - 1] + (m == 2 && leap))
-		return -1;
-	/* H. Hinnant's days_from_civil, for years >= 1969 only. */
-	y -= m <= 2;
-	int64_t era = y / 400, yoe = y - era * 400;
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-	assert(days >= 0);
-	return days;
-}
 
 /* Reads a date field: YYYYMMDD and a real calendar day (GB_EVALUE otherwise). */
 static int field_date(const uint8_t *p, size_t len, const char *key, uint32_t *out, gb_err *err)
 {
 	int64_t v;
-	int rc = gb_field_int(p, len, key, DATE_MIN, DATE_MAX, &v, err);
+	int rc = gb_field_int(p, len, key, GB_DATE_MIN, GB_DATE_MAX, &v, err);
 	if (rc != 0)
 		return rc;
-	if (date_days(v) < 0)
+	if (gb_date_days(v) < 0)
 		return gb_err_set(err, GB_EVALUE, "field '%s': %lld is not a calendar date", key, (long long)v);
 	*out = (uint32_t)v;
 	return 0;
@@ -95,7 +74,7 @@ static int field_date(const uint8_t *p, size_t len, const char *key, uint32_t *o
 /* Days from date a to date b (both valid). */
 static int64_t days_between(uint32_t a, uint32_t b)
 {
-	int64_t da = date_days(a), db = date_days(b);
+	int64_t da = gb_date_days(a), db = gb_date_days(b);
 	assert(da >= 0);
 	assert(db >= 0);
 	return db - da;
@@ -157,7 +136,7 @@ static int policy_check(const gb_policy *p, gb_err *err)
 	if (list_find(industries, p->industry, strlen(p->industry)) < 0 || p->enterprise[0] == '\0')
 		return gb_err_set(err, GB_EVALUE, "policy '%s': bad industry '%s' or empty enterprise",
 			p->number, p->industry);
-	if (date_days(p->start) < 0 || date_days(p->end) < 0 || p->end <= p->start)
+	if (gb_date_days(p->start) < 0 || gb_date_days(p->end) < 0 || p->end <= p->start)
 		return gb_err_set(err, GB_EVALUE, "policy '%s': bad period %u..%u", p->number, p->start, p->end);
 	const int64_t amounts[] = { p->exposure, p->limit_fen, p->premium_fen, p->term_premium_fen,
 		p->received_fen, p->commission_fen, p->floor_fen };
@@ -328,7 +307,7 @@ static int policy_decode(const uint8_t *p, size_t len, gb_policy *o, gb_err *err
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < 14; i++)
 		rc = i < 12 ? gb_field_int(p, len, ints[i], 0, INT64_MAX, &v[i], err)
-			: gb_field_int_opt(p, len, ints[i], 0, DATE_MAX, 0, &v[i], err);
+			: gb_field_int_opt(p, len, ints[i], 0, GB_DATE_MAX, 0, &v[i], err);
 	rc = rc ? rc : rec_str(p, len, "basis", basis, sizeof basis, 0, err);
 	rc = rc ? rc : rec_str(p, len, "status", status, sizeof status, 0, err);
 	rc = rc ? rc : rec_str(p, len, "no", o->number, sizeof o->number, 0, err);
@@ -352,7 +331,7 @@ static int policy_decode(const uint8_t *p, size_t len, gb_policy *o, gb_err *err
 	o->headcount = v[4], o->issued_at = (uint64_t)v[5], o->limit_fen = v[6], o->premium_fen = v[7];
 	o->rated_from = (uint32_t)v[8], o->received_fen = v[9], o->start = (uint32_t)v[10];
 	o->term_premium_fen = v[11], o->cancelled_on = (uint32_t)v[12], o->endorsed_on = (uint32_t)v[13];
-	if (v[1] > DATE_MAX || v[8] > DATE_MAX || v[10] > DATE_MAX)
+	if (v[1] > GB_DATE_MAX || v[8] > GB_DATE_MAX || v[10] > GB_DATE_MAX)
 		return gb_err_set(err, GB_ECORRUPT, "date out of range");
 	o->basis = list_find(basis_names, basis, strlen(basis));
 	o->status = strcmp(status, "in_force") == 0 ? GB_POLICY_IN_FORCE
@@ -422,7 +401,7 @@ static int rates_index(const gb_state *st, const char *industry, uint32_t from[R
 	for (uint32_t i = 0; rc == 0 && i < it.v.count; i++) {
 		gb_mp_item d;
 		rc = gb_mpr_next(&rd, &d, err);
-		if (rc != 0 || d.type != GB_MP_UINT || date_days((int64_t)d.v.u) < 0 ||
+		if (rc != 0 || d.type != GB_MP_UINT || gb_date_days((int64_t)d.v.u) < 0 ||
 		    (i > 0 && d.v.u <= from[i - 1]))
 			return gb_err_set(err, GB_ECORRUPT, "stored '%s': bad date at %u", key, (unsigned)i);
 		from[(*count)++] = (uint32_t)d.v.u;
@@ -448,7 +427,7 @@ static int rate_at(const gb_state *st, const char *industry, uint32_t from, rate
 	rc = rc ? rc : gb_field_int(p, len, "rate", 0, GB_FEN_MAX, &r->rate, err);
 	rc = rc ? rc : gb_field_int(p, len, "float_min_bps", -GB_BPS_WHOLE, 0, &r->float_min_bps, err);
 	rc = rc ? rc : gb_field_int(p, len, "float_max_bps", 0, GB_BPS_WHOLE, &r->float_max_bps, err);
-	rc = rc ? rc : gb_field_int(p, len, "from", DATE_MIN, DATE_MAX, &f, err);
+	rc = rc ? rc : gb_field_int(p, len, "from", GB_DATE_MIN, GB_DATE_MAX, &f, err);
 	rc = rc ? rc : gb_field_raw(p, len, "factors", GB_MP_MAP, &r->factors, &r->factors_len, NULL, err);
 	r->basis = rc ? -1 : list_find(basis_names, basis.ptr, basis.len);
 	if (rc != 0 || r->basis < 0 || f != from)
@@ -788,7 +767,7 @@ static int shares_default(const gb_state *st, uint32_t start, gb_shares *out, gb
 			size_t val_len;
 			int64_t from;
 			if (gb_mpr_skip(&rd, 4, NULL) != 0 ||
-			    gb_field_int(el, (size_t)(rd.p - el), "from", DATE_MIN, DATE_MAX, &from, NULL) != 0 ||
+			    gb_field_int(el, (size_t)(rd.p - el), "from", GB_DATE_MIN, GB_DATE_MAX, &from, NULL) != 0 ||
 			    gb_field_raw(el, (size_t)(rd.p - el), "shares", GB_MP_MAP, &val, &val_len, NULL, NULL) != 0)
 				return corrupt(err, "shares/dated");
 			if (from > (int64_t)start)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gongbao/date.h"
 #include "gongbao/claim.h"
 #include "gongbao/money.h"
 #include "gongbao/rules.h"
@@ -50,23 +51,6 @@ struct run {
 	gb_err *err;
 };
 
-/* Days since 1970-01-01 of a YYYYMMDD date, or -1 if it is not one (H. Hinnant's days_from_civil). */
-static int64_t date_days(int64_t ymd)
-{
-	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (ymd < 19700101 || ymd > 99991231)
-		return -1;
-	int64_t y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100;
-	if (m < 1 || m > 12 || d < 1)
-		return -1;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[m - 1] + (m == 2 && leap))
-		return -1;
-	y -= m <= 2;
-	int64_t era = y / 400, yoe = y - era * 400;
-	int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
 
 void gb_undercut_params_default(gb_undercut_params *p)
 {
@@ -127,7 +111,7 @@ static int setup(const gb_state *st, const gb_undercut_params *p, struct run *r)
 		if (u->params.as_of_date == 0)
 			return gb_err_set(r->err, GB_ENOTFOUND, "no day/ key in the state: give an as-of date");
 	}
-	int64_t days = date_days(u->params.as_of_date);
+	int64_t days = gb_date_days(u->params.as_of_date);
 	if (days < 0)
 		return gb_err_set(r->err, GB_EVALUE, "as-of date %u is not a date YYYYMMDD", (unsigned)u->params.as_of_date);
 	r->as_of_days = days + 1;
@@ -209,8 +193,8 @@ static int add_policy(void *arg, const char *key, const uint8_t *val, size_t len
 	int g = m < 0 ? -1 : group_index(r, p->industry, p->basis);
 	if (g < 0)
 		return r->err->code;
-	int64_t start = date_days(p->start), end = date_days(p->end);
-	int64_t stop = p->status == GB_POLICY_CANCELLED ? date_days(p->cancelled_on) : end;
+	int64_t start = gb_date_days(p->start), end = gb_date_days(p->end);
+	int64_t stop = p->status == GB_POLICY_CANCELLED ? gb_date_days(p->cancelled_on) : end;
 	if (start < 0 || end <= start || stop < 0)
 		return gb_err_set(r->err, GB_ECORRUPT, "policy '%s': bad period %u..%u", p->number,
 			(unsigned)p->start, (unsigned)p->end);

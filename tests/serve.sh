@@ -391,6 +391,8 @@ req GET "/v1/reconcile?as_of=abc"
 code_is "as_of neither index nor date" 400 GB_EINVAL
 req GET "/v1/reconcile?as_of=2026-13-01"
 code_is "as_of not a date" 400 GB_EINVAL
+req GET "/v1/reconcile?as_of=2026-02-30"
+code_is "as_of a day February does not have" 400 GB_EINVAL
 req GET "/v1/reconcile?as_of=99999"
 code_is "as_of past the log" 400 GB_ERANGE
 req GET "/v1/reconcile?as_of=2025-12-31"

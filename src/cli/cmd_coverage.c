@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "gongbao/date.h"
 #include "gongbao/coverage.h"
 #include "gongbao/entry.h"
 #include "gongbao/store.h"
@@ -38,30 +39,6 @@ static int cov_view(const gb_state *st, void *arg)
 	return gb_coverage_run(st, q->reg, q->date, &q->cov, &q->err);
 }
 
-/* Returns 1 if YYYYMMDD is a calendar date (1970..9999). */
-static int date_valid(unsigned y, unsigned m, unsigned d)
-{
-	static const unsigned days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1)
-		return 0;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return d <= days[m - 1] + (m == 2 && leap);
-}
-
-/* Parses --on YYYY-MM-DD into YYYYMMDD; 0 if it is not a date. */
-static uint32_t parse_date(const char *s)
-{
-	unsigned y, m, d;
-	char tail;
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++) /* digits only: sscanf would take blanks and signs */
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 || !date_valid(y, m, d))
-		return 0;
-	return y * 10000 + m * 100 + d;
-}
 
 /* The UTC date of the ledger's newest entry. */
 static int latest_date(gb_ledger *l, uint32_t *date, gb_err *err)
@@ -343,7 +320,7 @@ static int coverage_run(int argc, char **argv)
 	if (reg_path == NULL)
 		return cli_usage("coverage", "want --register FILE.csv");
 	struct cov_req q = { 0 };
-	if (on_opt != NULL && (q.date = parse_date(on_opt)) == 0)
+	if (on_opt != NULL && (q.date = gb_date_parse(on_opt)) == 0)
 		return cli_usage("coverage", "--on '%s' is not a date YYYY-MM-DD", on_opt);
 	static gb_register reg;
 	uint8_t *text;
