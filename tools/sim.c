@@ -48,6 +48,7 @@
 #include <sodium.h>
 
 #include "gongbao/books.h"
+#include "gongbao/date.h"
 #include "gongbao/money.h"
 #include "gongbao/entry.h"
 #include "gongbao/json.h"
@@ -230,10 +231,7 @@ static const char *vkey_of(const gb_seckey *k)
 /* YYYYMMDD of simulated day d (0 = 2026-01-01; may run into 2027). */
 static uint32_t date_of(int d)
 {
-	time_t t = (time_t)(YEAR_START_S + (uint64_t)d * DAY_S);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+	return gb_date_of_time(YEAR_START_S + (uint64_t)d * DAY_S);
 }
 
 /* -------------------------------------------------------------- batches */

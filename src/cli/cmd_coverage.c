@@ -52,15 +52,10 @@ static int latest_date(gb_ledger *l, uint32_t *date, gb_err *err)
 	if (rc != 0)
 		return rc;
 	rc = gb_entry_decode(p, len, &e, err);
-	if (rc == 0) {
-		time_t t = (time_t)e.time;
-		struct tm tm;
-		if (gmtime_r(&t, &tm) == NULL)
-			rc = gb_err_set(err, GB_ECORRUPT, "entry %" PRIu64 ": time %" PRIu64 " is out of range",
-				size - 1, e.time);
-		else
-			*date = (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
-	}
+	if (rc == 0 && e.time >= GB_TIME_END_S)
+		rc = gb_err_set(err, GB_ECORRUPT, "entry %" PRIu64 ": time %" PRIu64 " is out of range", size - 1, e.time);
+	else if (rc == 0)
+		*date = gb_date_of_time(e.time);
 	free(p);
 	return rc;
 }
